@@ -1,0 +1,67 @@
+"""Request dependencies: settings, store, services and the authenticated principal.
+
+Why: routers stay thin (DESIGN.md principle 9); authentication happens here once, with HTTP
+Basic (user name + API key as password, the TAXII interop baseline) or a bearer API key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from warroom.errors import Unauthorized
+from warroom.model.orgs import Principal
+from warroom.services.exchange import ExchangeService
+from warroom.settings import Settings
+from warroom.storage.store import Store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_exchange(request: Request) -> ExchangeService:
+    exchange: ExchangeService = request.app.state.exchange
+    return exchange
+
+
+def authenticate(store: Store, authorization: str | None) -> Principal:
+    """The principal for an Authorization header, or Unauthorized."""
+    if not authorization:
+        raise Unauthorized("send an API key: Authorization: Bearer <key>, or HTTP Basic")
+    scheme, _, value = authorization.strip().partition(" ")
+    scheme = scheme.lower()
+    username: str | None = None
+    if scheme in ("bearer", "token"):  # taxii2-client's TokenAuth sends "Token <key>"
+        secret = value.strip()
+    elif scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("malformed Basic credentials") from None
+        username, _, secret = decoded.partition(":")
+    else:
+        raise Unauthorized("unsupported authorization scheme; use Basic, Bearer or Token")
+    principal = store.directory.principal_for_key(secret)
+    if principal is None or (username and username != principal.username):
+        raise Unauthorized("invalid credentials")
+    return principal
+
+
+def current_principal(request: Request) -> Principal:
+    return authenticate(get_store(request), request.headers.get("authorization"))
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+ExchangeDep = Annotated[ExchangeService, Depends(get_exchange)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,9 @@
+"""REST API routers (OpenAPI documented under /api/docs), mounted at /api/v1."""
+
+from fastapi import APIRouter
+
+from warroom.api.routes import audit, directory, groups, objects, system
+
+router = APIRouter()
+for module in (system, directory, groups, objects, audit):
+    router.include_router(module.router)

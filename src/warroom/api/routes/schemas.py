@@ -1,0 +1,189 @@
+"""Request and response bodies of the REST API (pydantic), so the OpenAPI document is complete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from warroom.model.orgs import Role
+
+MAX_ID = 2_147_483_647
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id.")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class OrgOut(BaseModel):
+    id: int
+    name: str
+    identity_id: str
+    sector: str
+
+
+class OrgIn(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["Chirp Social"])
+    sector: str = Field(default="", max_length=100, examples=["social platform"])
+
+
+class GroupRef(BaseModel):
+    id: int
+    name: str
+
+
+class MeOut(BaseModel):
+    user_id: int
+    username: str
+    role: Role
+    instance_admin: bool
+    org: OrgOut
+    groups: list[GroupRef]
+
+
+class UserOut(BaseModel):
+    id: int
+    org_id: int
+    username: str
+    role: Role
+    instance_admin: bool
+    disabled: bool
+
+
+class UserIn(Strict):
+    username: str = Field(min_length=1, max_length=200, examples=["alice"])
+    role: Role = Role.ANALYST
+    instance_admin: bool = False
+
+
+class UserPatch(Strict):
+    role: Role | None = None
+    disabled: bool | None = None
+
+
+class KeyIn(Strict):
+    name: str = Field(default="", max_length=200, examples=["laptop"])
+
+
+class KeyOut(BaseModel):
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    revoked: bool
+
+
+class KeyCreated(KeyOut):
+    secret: str = Field(description="The API key. Shown once: it is stored only as a hash.")
+
+
+class GroupIn(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["Election Security Working Group"])
+    confidential: bool = False
+    description: str = Field(default="", max_length=2000)
+
+
+class MemberIn(Strict):
+    org_id: DbId
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    owner_org_id: int
+    confidential: bool
+    description: str
+    members: list[OrgOut] = Field(
+        description="Members you may see (confidential groups hide others)."
+    )
+
+
+class RecipientsIn(Strict):
+    community: bool = False
+    orgs: list[DbId] = Field(default_factory=list, max_length=1000)
+    groups: list[DbId] = Field(default_factory=list, max_length=1000)
+
+
+class ShareIn(Strict):
+    objects: list[dict[str, Any]] = Field(min_length=1, description="STIX 2.1 objects.")
+    tlp: str | None = Field(
+        default=None, examples=["amber"], description="Default TLP for unmarked objects."
+    )
+    recipients: RecipientsIn = Field(default_factory=RecipientsIn)
+    anonymous: bool = False
+
+
+class ShareOut(BaseModel):
+    status_id: str
+    total: int
+    stored: int
+    already_stored: int
+
+
+class ObjectOut(BaseModel):
+    id: str
+    type: str
+    version: str
+    date_added: str
+    tlp: str
+    author_org_id: int | None = Field(description="Hidden (null) for anonymous submissions.")
+    object: dict[str, Any]
+
+
+class ObjectPage(BaseModel):
+    objects: list[ObjectOut]
+    next_cursor: str | None
+
+
+class ObjectDetail(ObjectOut):
+    feedback: dict[str, int]
+
+
+class VersionsOut(BaseModel):
+    id: str
+    versions: list[str]
+
+
+class CountsOut(BaseModel):
+    total: int
+    counts: dict[str, int]
+
+
+class SightingIn(Strict):
+    count: int = Field(default=1, ge=1, le=999_999_999)
+    note: str = Field(default="", max_length=5000)
+
+
+class OpinionIn(Strict):
+    opinion: str = Field(
+        examples=["false-positive"],
+        pattern="^(agree|strongly-agree|neutral|disagree|false-positive)$",
+    )
+    note: str = Field(default="", max_length=5000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    counts: dict[str, int]
+
+
+class AuditOut(BaseModel):
+    id: int
+    ts: str
+    user_id: int | None
+    org_id: int | None
+    action: str
+    transport: str
+    stix_id: str | None
+    version: str | None
+    tlp: str | None
+    author_org_id: int | None
+    detail: str

@@ -1,0 +1,40 @@
+"""The ``warroom`` command: one Typer app assembling the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from warroom import __version__
+from warroom.cli import admin, serve, sharing
+
+app = typer.Typer(
+    name="warroom",
+    help="warroom: election threat exchange (STIX 2.1 / TAXII 2.1) and war room.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(admin.init)
+app.command()(serve.serve)
+app.command()(serve.demo)
+app.command()(sharing.share)
+app.command()(sharing.export)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.org_app, name="org")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.key_app, name="key")
+app.add_typer(admin.group_app, name="group")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    print(__version__)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The edge between raw STIX 2.1 JSON and the exchange: fast structural validation,
+canonical serialisation and the facts storage indexes (id, type, version, markings, author).
+
+Why: STIX JSON is stored canonically, it is not our ORM (DESIGN.md principle 4). Parsing every
+object through the ``stix2`` library costs far more than storing it, so ingest checks what the
+STIX 2.1 specification makes mandatory (§3 common properties, §3.2 timestamps, the required
+properties of each object type) here, and the test-suite validates everything served with
+``stix2-validator``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from warroom.errors import InvalidInput, InvalidStix
+
+TYPE_RE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
+TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
+IDENTIFIER_RE = re.compile(
+    r"^([a-z][a-z0-9-]{1,248}[a-z0-9])--"
+    r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+EPOCH = datetime(1970, 1, 1)
+
+# STIX 2.1 §4–§6: required properties beyond the common ones.
+SDO_REQUIRED: dict[str, tuple[str, ...]] = {
+    "attack-pattern": ("name",),
+    "campaign": ("name",),
+    "course-of-action": ("name",),
+    "grouping": ("context", "object_refs"),
+    "identity": ("name",),
+    "incident": ("name",),
+    "indicator": ("pattern", "pattern_type", "valid_from"),
+    "infrastructure": ("name",),
+    "intrusion-set": ("name",),
+    "location": (),
+    "malware": ("is_family",),
+    "malware-analysis": ("product",),
+    "note": ("content", "object_refs"),
+    "observed-data": ("first_observed", "last_observed", "number_observed"),
+    "opinion": ("opinion", "object_refs"),
+    "report": ("name", "published", "object_refs"),
+    "threat-actor": ("name",),
+    "tool": ("name",),
+    "vulnerability": ("name",),
+    "relationship": ("relationship_type", "source_ref", "target_ref"),
+    "sighting": ("sighting_of_ref",),
+}
+SCO_TYPES = frozenset(
+    {
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    }
+)
+META_TYPES = frozenset({"marking-definition", "language-content", "extension-definition"})
+OPINION_VALUES = ("strongly-disagree", "disagree", "neutral", "agree", "strongly-agree")
+
+
+@dataclass(frozen=True)
+class StixFacts:
+    """What the exchange indexes about one STIX object."""
+
+    id: str
+    type: str
+    spec_version: str
+    version: str | None  # modified, else created; None for SCOs (the store uses date_added)
+    version_micros: int | None
+    created_by_ref: str | None
+    marking_refs: tuple[str, ...]
+    canonical: bytes  # sorted-key compact JSON
+
+
+def parse_json(data: bytes | str) -> Any:
+    """Parse JSON or raise :class:`InvalidInput` naming the position."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from None
+
+
+def canonical_json(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+def _check_timestamp(obj: dict[str, Any], prop: str, where: str, required: bool) -> int | None:
+    value = obj.get(prop)
+    if value is None:
+        if required:
+            raise InvalidStix(f"{where}: missing required property {prop!r}")
+        return None
+    try:
+        return parse_timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidStix(
+            f"{where}: {prop!r} must be an RFC 3339 UTC timestamp ending in Z, e.g. "
+            "2026-11-03T08:00:00.000Z"
+        ) from None
+
+
+def check_identifier(value: Any, where: str, prop: str, expected_type: str | None = None) -> str:
+    if not isinstance(value, str):
+        raise InvalidStix(f"{where}: {prop!r} must be a STIX identifier string")
+    match = IDENTIFIER_RE.match(value)
+    if not match:
+        raise InvalidStix(
+            f"{where}: {prop!r} is not a STIX identifier (type--uuid): {value[:80]!r}"
+        )
+    if expected_type and match.group(1) != expected_type:
+        raise InvalidStix(f"{where}: {prop!r} must reference a {expected_type}")
+    return value
+
+
+def validate(obj: Any, index: int = 0) -> StixFacts:
+    """Check one STIX 2.1 object and return its indexed facts; raise InvalidStix otherwise."""
+    where = f"objects[{index}]"
+    if not isinstance(obj, dict):
+        raise InvalidStix(f"{where}: a STIX object must be a JSON object")
+    stix_type = obj.get("type")
+    if not isinstance(stix_type, str) or not TYPE_RE.match(stix_type):
+        raise InvalidStix(f"{where}: missing or invalid 'type'")
+    if stix_type == "bundle":
+        raise InvalidStix(f"{where}: nested bundles are not allowed; send the bundle's objects")
+    where = f"{where} ({stix_type})"
+    object_id = check_identifier(obj.get("id"), where, "id")
+    if not object_id.startswith(stix_type + "--"):
+        raise InvalidStix(f"{where}: id {object_id!r} does not start with its type")
+    where = f"{where} {object_id}"
+    is_sco = stix_type in SCO_TYPES
+    spec_version = obj.get("spec_version", "2.1" if is_sco else None)
+    if spec_version != "2.1":
+        if spec_version is None:
+            raise InvalidStix(f"{where}: missing required property 'spec_version'")
+        raise InvalidStix(f"{where}: spec_version {spec_version!r} is not supported (only 2.1)")
+    version: str | None = None
+    version_micros: int | None = None
+    if not is_sco:
+        created = _check_timestamp(obj, "created", where, required=True)
+        # marking-definition is the only non-SCO type without a required 'modified'
+        modified = _check_timestamp(
+            obj, "modified", where, required=stix_type != "marking-definition"
+        )
+        version = obj.get("modified") or obj["created"]
+        version_micros = modified if modified is not None else created
+        if modified is not None and created is not None and modified < created:
+            raise InvalidStix(f"{where}: 'modified' is earlier than 'created'")
+        for prop in SDO_REQUIRED.get(stix_type, ()):
+            if obj.get(prop) in (None, "", []):
+                raise InvalidStix(f"{where}: missing required property {prop!r}")
+        for prop in (
+            "valid_from",
+            "valid_until",
+            "first_seen",
+            "last_seen",
+            "published",
+            "first_observed",
+            "last_observed",
+        ):
+            if prop in obj:
+                _check_timestamp(obj, prop, where, required=False)
+    if stix_type == "relationship":
+        check_identifier(obj["source_ref"], where, "source_ref")
+        check_identifier(obj["target_ref"], where, "target_ref")
+    if stix_type == "sighting":
+        check_identifier(obj["sighting_of_ref"], where, "sighting_of_ref")
+    if stix_type == "opinion" and obj["opinion"] not in OPINION_VALUES:
+        raise InvalidStix(f"{where}: opinion must be one of {', '.join(OPINION_VALUES)}")
+    created_by = obj.get("created_by_ref")
+    if created_by is not None:
+        check_identifier(created_by, where, "created_by_ref", "identity")
+    markings = obj.get("object_marking_refs", [])
+    if not isinstance(markings, list):
+        raise InvalidStix(f"{where}: 'object_marking_refs' must be a list")
+    for ref in markings:
+        check_identifier(ref, where, "object_marking_refs", "marking-definition")
+    return StixFacts(
+        id=object_id,
+        type=stix_type,
+        spec_version="2.1",
+        version=version,
+        version_micros=version_micros,
+        created_by_ref=created_by,
+        marking_refs=tuple(markings),
+        canonical=canonical_json(obj),
+    )
+
+
+def format_timestamp(micros: int) -> str:
+    """STIX/TAXII timestamp with microsecond precision from epoch microseconds."""
+    dt = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{micros % 1_000_000:06d}Z"
+
+
+def parse_timestamp(text: str) -> int:
+    """Epoch microseconds from a STIX/TAXII timestamp; raises ValueError (fractions beyond
+    microseconds are truncated)."""
+    match = TIMESTAMP_RE.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"not a timestamp: {text!r}")
+    year, month, day, hour, minute, second, frac = match.groups()
+    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    micros = int((frac + "00000")[:6]) if frac else 0
+    return (moment - EPOCH) // timedelta(microseconds=1) + micros
+
+
+def now_micros() -> int:
+    return int(datetime.now(tz=UTC).timestamp() * 1_000_000)
+
+
+def new_id(stix_type: str) -> str:
+    return f"{stix_type}--{uuid.uuid4()}"
+
+
+def stix_now() -> str:
+    return format_timestamp(now_micros())[:-4] + "Z"  # millisecond precision, as stix2 does

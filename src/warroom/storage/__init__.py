@@ -1,0 +1,1 @@
+"""Persistence of the exchange: the Store interface and its SQL implementation."""

@@ -1,0 +1,331 @@
+"""Organisations, users, API keys and sharing groups in SQL.
+
+Why: the directory is what a :class:`~warroom.model.orgs.Principal` is built from. API keys are
+stored as SHA-256 digests of high-entropy random secrets and shown once; a key is found by its
+public prefix and compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from warroom.errors import Conflict, InvalidInput, NotFound
+from warroom.model.orgs import Org, Principal, Role, SharingGroup, identity_id_for
+from warroom.model.stix import now_micros
+from warroom.storage import schema as s
+
+KEY_PREFIX = "wr"
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    org_id: int
+    username: str
+    role: Role
+    instance_admin: bool
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: int
+    revoked: bool
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _clean_name(value: str, what: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200 or any(ord(c) < 32 for c in value):
+        raise InvalidInput(f"{what} must be 1-200 printable characters")
+    return value
+
+
+class Directory:
+    """CRUD over organisations, users, keys and groups."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # organisations ------------------------------------------------------------------
+    def create_org(self, name: str, sector: str = "") -> Org:
+        name = _clean_name(name, "organisation name")
+        identity = identity_id_for(name)
+        try:
+            with self.engine.begin() as conn:
+                org_id = conn.execute(
+                    insert(s.orgs).values(
+                        name=name, identity_id=identity, sector=sector, created_at=now_micros()
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError:
+            raise Conflict(f"organisation {name!r} already exists") from None
+        return Org(id=int(org_id), name=name, identity_id=identity, sector=sector)
+
+    def list_orgs(self) -> list[Org]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s.orgs).order_by(s.orgs.c.id)).all()
+        return [Org(r.id, r.name, r.identity_id, r.sector) for r in rows]
+
+    def get_org(self, org_id: int) -> Org:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.orgs).where(s.orgs.c.id == org_id)).first()
+        if r is None:
+            raise NotFound("organisation not found")
+        return Org(r.id, r.name, r.identity_id, r.sector)
+
+    def org_by_name(self, name: str) -> Org:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.orgs).where(s.orgs.c.name == name)).first()
+        if r is None:
+            raise NotFound(f"organisation {name!r} not found")
+        return Org(r.id, r.name, r.identity_id, r.sector)
+
+    def org_ids_by_identity(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                r.identity_id: r.id for r in conn.execute(select(s.orgs.c.id, s.orgs.c.identity_id))
+            }
+
+    # users --------------------------------------------------------------------------
+    def create_user(
+        self, org_id: int, username: str, role: Role, instance_admin: bool = False
+    ) -> User:
+        username = _clean_name(username, "username")
+        self.get_org(org_id)
+        try:
+            with self.engine.begin() as conn:
+                user_id = conn.execute(
+                    insert(s.users).values(
+                        org_id=org_id,
+                        username=username,
+                        role=role.value,
+                        instance_admin=instance_admin,
+                        disabled=False,
+                        created_at=now_micros(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError:
+            raise Conflict(f"user {username!r} already exists") from None
+        return User(int(user_id), org_id, username, role, instance_admin, False)
+
+    def _user(self, r: Row[Any]) -> User:
+        return User(
+            r.id, r.org_id, r.username, Role(r.role), bool(r.instance_admin), bool(r.disabled)
+        )
+
+    def list_users(self, org_id: int | None = None) -> list[User]:
+        query = select(s.users).order_by(s.users.c.id)
+        if org_id is not None:
+            query = query.where(s.users.c.org_id == org_id)
+        with self.engine.connect() as conn:
+            return [self._user(r) for r in conn.execute(query)]
+
+    def get_user(self, user_id: int) -> User:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.users).where(s.users.c.id == user_id)).first()
+        if r is None:
+            raise NotFound("user not found")
+        return self._user(r)
+
+    def user_by_name(self, username: str) -> User:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.users).where(s.users.c.username == username)).first()
+        if r is None:
+            raise NotFound(f"user {username!r} not found")
+        return self._user(r)
+
+    def set_user(
+        self, user_id: int, *, role: Role | None = None, disabled: bool | None = None
+    ) -> User:
+        values: dict[str, object] = {}
+        if role is not None:
+            values["role"] = role.value
+        if disabled is not None:
+            values["disabled"] = disabled
+        if values:
+            with self.engine.begin() as conn:
+                conn.execute(update(s.users).where(s.users.c.id == user_id).values(**values))
+        return self.get_user(user_id)
+
+    # API keys -----------------------------------------------------------------------
+    def create_key(self, user_id: int, name: str = "") -> tuple[ApiKey, str]:
+        """Create a key; returns it with its secret, which is never stored nor shown again."""
+        self.get_user(user_id)
+        prefix = secrets.token_hex(6)
+        secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+        created = now_micros()
+        with self.engine.begin() as conn:
+            key_id = conn.execute(
+                insert(s.api_keys).values(
+                    user_id=user_id,
+                    name=name,
+                    prefix=prefix,
+                    key_hash=hash_key(secret),
+                    created_at=created,
+                    revoked=False,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        return ApiKey(int(key_id), user_id, name, prefix, created, False), secret
+
+    def list_keys(self, user_ids: list[int]) -> list[ApiKey]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(s.api_keys)
+                .where(s.api_keys.c.user_id.in_(user_ids))
+                .order_by(s.api_keys.c.id)
+            ).all()
+        return [
+            ApiKey(r.id, r.user_id, r.name, r.prefix, r.created_at, bool(r.revoked)) for r in rows
+        ]
+
+    def get_key(self, key_id: int) -> ApiKey:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(s.api_keys).where(s.api_keys.c.id == key_id)).first()
+        if r is None:
+            raise NotFound("key not found")
+        return ApiKey(r.id, r.user_id, r.name, r.prefix, r.created_at, bool(r.revoked))
+
+    def revoke_key(self, key_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(s.api_keys).where(s.api_keys.c.id == key_id).values(revoked=True))
+
+    def principal_for_key(self, secret: str) -> Principal | None:
+        """The principal an API key authenticates, or None (unknown, revoked, disabled)."""
+        parts = secret.split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 12:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(s.api_keys.c.key_hash, s.api_keys.c.revoked, s.users)
+                .join(s.users, s.users.c.id == s.api_keys.c.user_id)
+                .where(s.api_keys.c.prefix == parts[1])
+            ).first()
+            if row is None or row.revoked or row.disabled:
+                return None
+            if not hmac.compare_digest(row.key_hash, hash_key(secret)):
+                return None
+            group_ids = frozenset(
+                conn.execute(
+                    select(s.group_members.c.group_id).where(s.group_members.c.org_id == row.org_id)
+                ).scalars()
+            )
+        return Principal(
+            user_id=row.id,
+            username=row.username,
+            org_id=row.org_id,
+            role=Role(row.role),
+            group_ids=group_ids,
+            instance_admin=bool(row.instance_admin),
+        )
+
+    def principal_for_user(self, user_id: int) -> Principal:
+        """The principal of a user, for the CLI (which runs with the database's own rights)."""
+        user = self.get_user(user_id)
+        with self.engine.connect() as conn:
+            group_ids = frozenset(
+                conn.execute(
+                    select(s.group_members.c.group_id).where(
+                        s.group_members.c.org_id == user.org_id
+                    )
+                ).scalars()
+            )
+        return Principal(
+            user.id, user.username, user.org_id, user.role, group_ids, user.instance_admin
+        )
+
+    # sharing groups -----------------------------------------------------------------
+    def create_group(
+        self, name: str, owner_org_id: int, confidential: bool = False, description: str = ""
+    ) -> SharingGroup:
+        name = _clean_name(name, "group name")
+        self.get_org(owner_org_id)
+        try:
+            with self.engine.begin() as conn:
+                group_id = conn.execute(
+                    insert(s.groups).values(
+                        name=name,
+                        owner_org_id=owner_org_id,
+                        confidential=confidential,
+                        description=description,
+                        created_at=now_micros(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                conn.execute(insert(s.group_members).values(group_id=group_id, org_id=owner_org_id))
+        except IntegrityError:
+            raise Conflict(f"group {name!r} already exists") from None
+        return self.get_group(int(group_id))
+
+    def groups(self, ids: Iterable[int] | None = None) -> dict[int, SharingGroup]:
+        """Sharing groups with their members: all of them, or only ``ids``."""
+        g, m = s.groups, s.group_members
+        group_query = select(g).order_by(g.c.id)
+        member_query = select(m)
+        if ids is not None:
+            wanted = sorted(set(ids))
+            if not wanted:
+                return {}
+            group_query = group_query.where(g.c.id.in_(wanted))
+            member_query = member_query.where(m.c.group_id.in_(wanted))
+        with self.engine.connect() as conn:
+            members: dict[int, set[int]] = {}
+            for row in conn.execute(member_query):
+                members.setdefault(row.group_id, set()).add(row.org_id)
+            return {
+                r.id: SharingGroup(
+                    r.id,
+                    r.name,
+                    r.owner_org_id,
+                    bool(r.confidential),
+                    frozenset(members.get(r.id, ())),
+                    r.description,
+                )
+                for r in conn.execute(group_query)
+            }
+
+    def get_group(self, group_id: int) -> SharingGroup:
+        group = self.groups([group_id]).get(group_id)
+        if group is None:
+            raise NotFound("group not found")
+        return group
+
+    def group_by_name(self, name: str) -> SharingGroup:
+        for group in self.groups().values():
+            if group.name == name:
+                return group
+        raise NotFound(f"group {name!r} not found")
+
+    def add_member(self, group_id: int, org_id: int) -> SharingGroup:
+        self.get_org(org_id)
+        group = self.get_group(group_id)
+        if org_id not in group.member_org_ids:
+            with self.engine.begin() as conn:
+                conn.execute(insert(s.group_members).values(group_id=group_id, org_id=org_id))
+        return self.get_group(group_id)
+
+    def remove_member(self, group_id: int, org_id: int) -> SharingGroup:
+        group = self.get_group(group_id)
+        if org_id == group.owner_org_id:
+            raise InvalidInput("the owner organisation cannot leave its group")
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(s.group_members).where(
+                    (s.group_members.c.group_id == group_id) & (s.group_members.c.org_id == org_id)
+                )
+            )
+        return self.get_group(group_id)

@@ -1,0 +1,72 @@
+"""Shared fixtures: a fresh store per test (SQLite, or PostgreSQL when
+WARROOM_TEST_DATABASE_URL is set), an app, a live server and a small scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from warroom.api import create_app
+from warroom.settings import Settings
+from warroom.storage.store import Store
+from warroom.testing.databases import fresh_database_url
+from warroom.testing.scenario import Scenario
+from warroom.testing.server import running
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    return fresh_database_url(tmp_path, request.node.name)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, instance_name="warroom-test")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    store = Store.open(settings.database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store) -> FastAPI:
+    return create_app(settings, store)
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    with running(app) as url:
+        yield url
+
+
+@pytest.fixture
+def scenario(store: Store) -> Scenario:
+    return Scenario(store)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present in this checkout")
+    return SHARED_DATA
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many access scenarios the oracle tests checked (acceptance: >= 10,000)."""
+    from tests.access import test_policy_properties, test_transports_oracle
+
+    for label, checked in (
+        ("access oracle, policy module", test_policy_properties.CHECKED),
+        ("access oracle, every transport", test_transports_oracle.CHECKED),
+    ):
+        if checked:
+            counts = ", ".join(f"{n:,} {what}" for what, n in checked.items())
+            terminalreporter.write_line(f"{label}: {counts}")
