@@ -3,8 +3,10 @@ WARROOM_TEST_DATABASE_URL is set), an app, a live server and a small scenario.""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -59,14 +61,36 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many access scenarios the oracle tests checked (acceptance: >= 10,000)."""
+# Access-oracle counts: each test module counts what it checked; under pytest-xdist every worker
+# hands its counts to the controller, which adds them up for the terminal summary.
+WORKER_COUNTS: dict[str, Counter[str]] = {}
+
+
+def _local_counts() -> dict[str, Counter[str]]:
     from tests.access import test_policy_properties, test_transports_oracle
 
-    for label, checked in (
-        ("access oracle, policy module", test_policy_properties.CHECKED),
-        ("access oracle, every transport", test_transports_oracle.CHECKED),
-    ):
-        if checked:
-            counts = ", ".join(f"{n:,} {what}" for what, n in checked.items())
+    return {
+        "access oracle, policy module": test_policy_properties.CHECKED,
+        "access oracle, every transport": test_transports_oracle.CHECKED,
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["access_oracle"] = {k: dict(v) for k, v in _local_counts().items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    for label, counts in getattr(node, "workeroutput", {}).get("access_oracle", {}).items():
+        WORKER_COUNTS.setdefault(label, Counter()).update(counts)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many access scenarios the oracle tests checked (acceptance: >= 10,000)."""
+    for label, checked in _local_counts().items():
+        total = checked + WORKER_COUNTS.get(label, Counter())
+        if total:
+            counts = ", ".join(f"{n:,} {what}" for what, n in total.items())
             terminalreporter.write_line(f"{label}: {counts}")

@@ -165,6 +165,10 @@ class ObjectStore:
     # audiences ----------------------------------------------------------------------
     def audiences(self) -> list[StoredAudience]:
         """Every stored audience (immutable rows, cached, refreshed when new ones appear)."""
+        self._refresh_audiences()
+        return list(self._cache.by_id.values())
+
+    def _refresh_audiences(self) -> None:
         with self.engine.connect() as conn:
             newest = conn.execute(select(func.max(s.audiences.c.id))).scalar() or 0
             if newest > self._cache.max_id:
@@ -181,12 +185,11 @@ class ObjectStore:
                             )
                         )
                     self._cache.max_id = max(self._cache.max_id, newest)
-        return list(self._cache.by_id.values())
 
     def audience_candidates(self, org_id: int, group_ids: Iterable[int]) -> list[StoredAudience]:
         """The audiences that name the community, ``org_id`` or one of ``group_ids``: a superset
         of what that organisation may read, for policy.read_filter to decide on."""
-        self.audiences()
+        self._refresh_audiences()
         cache = self._cache
         ids = set(cache.community) | cache.by_org.get(org_id, set())
         for group_id in group_ids:
@@ -196,7 +199,7 @@ class ObjectStore:
     def audience(self, audience_id: int) -> StoredAudience | None:
         found = self._cache.by_id.get(audience_id)
         if found is None:
-            self.audiences()
+            self._refresh_audiences()
             found = self._cache.by_id.get(audience_id)
         return found
 
@@ -225,7 +228,7 @@ class ObjectStore:
                         ).inserted_primary_key[0]  # type: ignore[index]
             finally:
                 conn.info["immediate"] = False
-        self.audiences()
+        self._refresh_audiences()
         return int(found)
 
     # reads --------------------------------------------------------------------------
