@@ -43,7 +43,7 @@ from warroom.testing.scenario import indicator
 
 EXAMPLES = int(os.environ.get("WARROOM_ORACLE_EXAMPLES", "150"))
 # The worlds are split over independent shards so that pytest-xdist can run them side by side.
-SHARDS = 2
+SHARDS = 6
 WORLDS_PER_EXCHANGE = 100
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Reported by tests/conftest.py at the end of the run: worlds generated, (world, organisation)

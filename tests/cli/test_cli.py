@@ -57,6 +57,7 @@ def test_init_prints_a_key_once_that_authenticates(run, database_url: str) -> No
     assert key not in json.dumps(
         [k.__dict__ for k in store.directory.list_keys([principal.user_id])]
     )
+    store.close()
     again = run("init")
     assert (
         again.exit_code == 1
@@ -98,6 +99,7 @@ def test_share_and_export_respect_recipients(run, database_url: str, tmp_path: P
     page = ExchangeService(store, Settings(database_url=database_url)).page(
         alice, ObjectQuery(), transport="test"
     )
+    store.close()
     assert {r.stix_id for r in page.rows} == {private["id"], shared["id"]}
     assert all(
         TLP.AMBER_STRICT.marking_id in r.body or TLP.AMBER.marking_id in r.body for r in page.rows

@@ -18,4 +18,4 @@ def test_migrated_schema_matches_declared_schema(store: Store) -> None:
 def test_upgrade_is_idempotent(store: Store) -> None:
     upgrade(store.engine)
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == "0002"

@@ -46,7 +46,11 @@ def init(
 def db_upgrade(database_url: DatabaseOption = None) -> None:
     """Create or migrate the schema to the newest revision."""
     settings = load_settings(database_url)
-    upgrade(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     console.print("schema up to date")
 
 

@@ -52,6 +52,8 @@ def one_line_errors(func: F) -> F:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
+        finally:
+            close_stores()
 
     return wrapper  # type: ignore[return-value]
 
@@ -63,8 +65,20 @@ def load_settings(database_url: str | None = None) -> Settings:
     return settings
 
 
+# Stores a command opened; closed when the command ends (one_line_errors), so no database
+# connection outlives the command that needed it.
+_OPENED: list[Store] = []
+
+
 def open_store(settings: Settings) -> Store:
-    return Store.open(settings.database_url)
+    store = Store.open(settings.database_url)
+    _OPENED.append(store)
+    return store
+
+
+def close_stores() -> None:
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 def open_exchange(database_url: str | None) -> tuple[Settings, Store, ExchangeService]:

@@ -6,6 +6,7 @@ import typer
 
 from warroom import __version__
 from warroom.cli import admin, serve, sharing
+from warroom.cli.domains import domains_app
 
 app = typer.Typer(
     name="warroom",
@@ -24,6 +25,7 @@ app.add_typer(admin.org_app, name="org")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.key_app, name="key")
 app.add_typer(admin.group_app, name="group")
+app.add_typer(domains_app, name="domains")
 
 
 @app.command()

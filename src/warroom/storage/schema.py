@@ -158,3 +158,24 @@ audit_log = Table(
     Index("ix_audit_org", "org_id", "id"),
     Index("ix_audit_author", "author_org_id", "id"),
 )
+
+# Domain watch: what each organisation protects, and names that are nobody's lookalike.
+protected_assets = Table(
+    "protected_assets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("orgs.id"), nullable=False),
+    Column("domain", String(300), nullable=False),  # registrable domain, ASCII
+    Column("owner_name", String(300), nullable=False),  # who the asset names (an office, a person)
+    Column("tokens", Text, nullable=False, default=""),  # space-separated brand tokens
+    Column("owned", Text, nullable=False, default=""),  # space-separated owned domains
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("org_id", "domain", name="uq_protected_asset"),
+)
+
+domain_allowlist = Table(
+    "domain_allowlist",
+    metadata,
+    Column("domain", String(300), primary_key=True),
+    Column("source", String(100), nullable=False),
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine, text
 
 from warroom.storage.directory import Directory
+from warroom.storage.domain_assets import DomainAssets
 from warroom.storage.engine import is_sqlite, make_engine, upgrade
 from warroom.storage.objects import ObjectStore
 from warroom.storage.records import Records
@@ -27,13 +28,18 @@ class Store:
         self.directory = Directory(engine)
         self.objects = ObjectStore(engine, self._write_lock)
         self.records = Records(engine)
+        self.domain_assets = DomainAssets(engine)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
         """Open (and by default migrate) the store at ``url``."""
         engine = make_engine(url)
         if migrate:
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except BaseException:
+                engine.dispose()
+                raise
         return cls(engine)
 
     def _write_lock(self, conn: Connection) -> None:

@@ -1,0 +1,1 @@
+"""Domain watch: lookalike and phishing domains aimed at the assets organisations protect."""
