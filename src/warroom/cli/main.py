@@ -7,6 +7,7 @@ import typer
 from warroom import __version__
 from warroom.cli import admin, serve, sharing
 from warroom.cli.domains import domains_app
+from warroom.cli.matching import match
 
 app = typer.Typer(
     name="warroom",
@@ -20,6 +21,7 @@ app.command()(serve.serve)
 app.command()(serve.demo)
 app.command()(sharing.share)
 app.command()(sharing.export)
+app.command()(match)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.org_app, name="org")
 app.add_typer(admin.user_app, name="user")

@@ -49,7 +49,9 @@ class AssetIndex:
         self.allowlist: set[str] = {d.lower() for d in allowlist}
         self.skeletons: list[str] = []
         self.by_skeleton: dict[str, list[int]] = {}
-        self.by_delete: dict[str, list[int]] = {}
+        # skeleton -> assets with that skeleton, plus one-deletion variant -> assets it is
+        # one deletion away from (one map: a lookup answers both questions)
+        self.by_key: dict[str, list[int]] = {}
         self.by_label: dict[str, list[int]] = {}
         tokens: dict[str, tuple[list[int], list[int]]] = {}
         for i, a in enumerate(self.assets):
@@ -58,17 +60,25 @@ class AssetIndex:
             self.skeletons.append(sk)
             self.by_skeleton.setdefault(sk, []).append(i)
             self.by_label.setdefault(a.label, []).append(i)
+            self.by_key.setdefault(sk, []).append(i)
             if len(sk) >= MIN_FUZZY_LENGTH:
-                for d in set(deletes(sk)):
-                    self.by_delete.setdefault(d, []).append(i)
+                for d in set(deletes(sk)) - {sk}:
+                    self.by_key.setdefault(d, []).append(i)
             tokens.setdefault(sk, ([], []))[0].append(i)
             for token in a.tokens - {a.label}:
                 tokens.setdefault(skeleton(token), ([], []))[1].append(i)
         self.tokens = tokens
+        # long tokens are found anywhere by the automaton, short ones as whole parts
         self._automaton = ahocorasick.Automaton()
+        self._short: dict[str, tuple[str, tuple[int, ...], tuple[int, ...]]] = {}
         for token, (labels, names) in tokens.items():
-            self._automaton.add_word(token, (token, tuple(labels), tuple(names)))
-        if tokens:
+            entry = (token, tuple(labels), tuple(names))
+            if len(token) >= MIN_SUBSTRING_TOKEN:
+                self._automaton.add_word(token, entry)
+            else:
+                self._short[token] = entry
+        self._has_long = len(self._automaton) > 0
+        if self._has_long:
             self._automaton.make_automaton()
 
     def __len__(self) -> int:
@@ -77,31 +87,30 @@ class AssetIndex:
     def near(self, sk: str) -> set[int]:
         """Assets whose skeleton is ``sk`` or one deletion/insertion/substitution/adjacent swap
         from it (candidates; the caller verifies the distance)."""
-        found = set(self.by_skeleton.get(sk, ()))
+        get = self.by_key.get
+        hits = get(sk)
+        found = set(hits) if hits else set()
         if len(sk) + 1 >= MIN_FUZZY_LENGTH:
-            get = self.by_delete.get
-            found.update(get(sk, ()))
-            for d in deletes(sk):
-                found.update(self.by_skeleton.get(d, ()))
-                found.update(get(d, ()))
+            for i in range(len(sk)):
+                hits = get(sk[:i] + sk[i + 1 :])
+                if hits:
+                    found.update(hits)
         return found
 
     def token_hits(self, sk: str) -> list[TokenHit]:
         """Brand tokens inside ``sk`` (a skeleton), short ones only at part boundaries."""
-        if not self.tokens:
-            return []
         hits = []
-        for end, (token, labels, names) in self._automaton.iter(sk):
-            start = end - len(token) + 1
-            if len(token) < MIN_SUBSTRING_TOKEN and not _at_boundaries(sk, start, end + 1):
-                continue
-            hits.append(TokenHit(token, start, end + 1, labels, names))
+        if self._has_long:
+            for end, (token, labels, names) in self._automaton.iter(sk):
+                hits.append(TokenHit(token, end - len(token) + 1, end + 1, labels, names))
+        if self._short:
+            start = 0
+            for part in sk.split("-"):
+                entry = self._short.get(part)
+                if entry is not None:
+                    hits.append(TokenHit(entry[0], start, start + len(part), entry[1], entry[2]))
+                start += len(part) + 1
         return hits
-
-
-def _at_boundaries(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is a whole hyphen-separated part of ``text``."""
-    return (start == 0 or text[start - 1] == "-") and (end == len(text) or text[end] == "-")
 
 
 def set_off(text: str, start: int, end: int) -> bool:

@@ -18,6 +18,10 @@ from publicsuffixlist import PublicSuffixList
 MAX_NAME = 253
 MAX_LABEL = 63
 _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
+# the common case in one match: plain ASCII labels of 1-63 characters, no punycode
+_PLAIN_NAME = re.compile(
+    r"^(?!.*xn--)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$"
+)
 
 
 class InvalidDomain(ValueError):
@@ -98,6 +102,8 @@ def parse_domain(raw: str) -> DomainName:
     labels = name.split(".")
     if len(labels) < 2:
         raise InvalidDomain(f"{name!r} has no public suffix", "no suffix")
+    if _PLAIN_NAME.match(name):
+        return _split(name, labels, labels)
     uni: list[str] = []
     asc: list[str] = []
     for label in labels:
@@ -130,9 +136,13 @@ def parse_domain(raw: str) -> DomainName:
             f"name is {len(ascii_name)} characters long once encoded (at most {MAX_NAME})",
             "too long",
         )
+    return _split(ascii_name, uni, asc)
+
+
+def _split(ascii_name: str, uni: list[str], asc: list[str]) -> DomainName:
     suffix = _psl().publicsuffix(ascii_name)
     if suffix is None or suffix == ascii_name:
-        raise InvalidDomain(f"{name!r} is a public suffix, not a domain", "public suffix")
+        raise InvalidDomain(f"{ascii_name!r} is a public suffix, not a domain", "public suffix")
     n_suffix = suffix.count(".") + 1
     return DomainName(
         ascii=ascii_name,

@@ -1,0 +1,1 @@
+"""Indicator matching: which URLs, domains and IPs in a log or list were shared as indicators."""
