@@ -18,6 +18,7 @@ Run: .venv/bin/python -m bench.domains [--names 500000] [--output docs/benchmark
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import resource
@@ -35,10 +36,8 @@ def _brands() -> tuple[list, set[str]]:
     assets, dotgov = load_dotgov(DATA / "dotgov-current-full.csv")
     tranco = list(read_domain_list(DATA / "tranco-top10k.csv", "Domain"))
     for domain in tranco:
-        try:
+        with contextlib.suppress(ValueError):
             assets.append(asset(domain, domain))
-        except ValueError:
-            pass
     return assets, dotgov | {d.lower() for d in tranco}
 
 
@@ -67,9 +66,16 @@ def part_warroom(n: int) -> dict[str, float]:
     started = time.perf_counter()
     alerts = sum(1 for _ in watch.scan(names))
     elapsed = time.perf_counter() - started
-    return {"names": len(names), "brands": len(assets), "index_s": built, "scan_s": elapsed,
-            "per_s": len(names) / elapsed, "alerts": alerts, "peak_mb": _peak_mb(),
-            "inputs_mb": base}
+    return {
+        "names": len(names),
+        "brands": len(assets),
+        "index_s": built,
+        "scan_s": elapsed,
+        "per_s": len(names) / elapsed,
+        "alerts": alerts,
+        "peak_mb": _peak_mb(),
+        "inputs_mb": base,
+    }
 
 
 def part_opensquat(n: int) -> dict[str, float]:
@@ -86,8 +92,14 @@ def part_opensquat(n: int) -> dict[str, float]:
     for keyword in keywords:
         found += len(detector.check(keyword, names, io.StringIO()))
     elapsed = time.perf_counter() - started
-    return {"names": len(names), "keywords": len(keywords), "scan_s": elapsed,
-            "per_s": len(names) / elapsed, "alerts": found, "peak_mb": _peak_mb()}
+    return {
+        "names": len(names),
+        "keywords": len(keywords),
+        "scan_s": elapsed,
+        "per_s": len(names) / elapsed,
+        "alerts": found,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def part_dnstwist(n: int, brand_sample: int) -> dict[str, float]:
@@ -107,17 +119,26 @@ def part_dnstwist(n: int, brand_sample: int) -> dict[str, float]:
     started = time.perf_counter()
     hits = sum(1 for name in names if name in permutations)
     lookup = time.perf_counter() - started
-    return {"names": len(names), "brands_sampled": len(sample), "brands": len(assets),
-            "generate_sample_s": generated, "generate_all_s": generated * scale,
-            "permutations_sample": len(permutations), "lookup_s": lookup,
-            "end_to_end_s": generated * scale + lookup, "alerts_sample": hits,
-            "peak_mb_sample": _peak_mb()}
+    return {
+        "names": len(names),
+        "brands_sampled": len(sample),
+        "brands": len(assets),
+        "generate_sample_s": generated,
+        "generate_all_s": generated * scale,
+        "permutations_sample": len(permutations),
+        "lookup_s": lookup,
+        "end_to_end_s": generated * scale + lookup,
+        "alerts_sample": hits,
+        "peak_mb_sample": _peak_mb(),
+    }
 
 
 def _child(part: str, *args: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.domains", "--part", part, *map(str, args)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
