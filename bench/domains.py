@@ -133,6 +133,49 @@ def part_dnstwist(n: int, brand_sample: int) -> dict[str, float]:
     }
 
 
+def part_matching(n_indicators: int) -> dict[str, float]:
+    """Lookups per second against ``n_indicators`` shared domains (plus 1M IPv4 ranges)."""
+    import random
+
+    from warroom.detectors.matching.matcher import IndicatorMatcher
+
+    rng = random.Random(7)
+    matcher = IndicatorMatcher()
+    started = time.perf_counter()
+    matcher.add_domains(
+        (f"x{i:x}-{rng.getrandbits(24):06x}.com" for i in range(n_indicators)), "indicator"
+    )
+    domains = matcher.domains
+    networks: dict[int, str] = {}
+    for _ in range(1_000_000):
+        networks[rng.getrandbits(24) << 8] = "indicator"
+    matcher.ipv4[24] = networks
+    built = time.perf_counter() - started
+    keys = rng.sample(list(domains), 200_000)
+    queries = [f"www.login.{k}" for k in keys] + [
+        f"www.{i:x}-miss.example.net" for i in range(800_000)
+    ]
+    rng.shuffle(queries)
+    started = time.perf_counter()
+    hits = sum(1 for ref in matcher.match_domains(queries) if ref is not None)
+    domain_s = time.perf_counter() - started
+    addresses = [rng.getrandbits(32) for _ in range(1_000_000)]
+    started = time.perf_counter()
+    ip_hits = sum(1 for a in addresses if matcher.match_ipv4(a) is not None)
+    ip_s = time.perf_counter() - started
+    return {
+        "indicators": n_indicators + 1_000_000,
+        "build_s": built,
+        "domain_lookups": len(queries),
+        "domain_per_s": len(queries) / domain_s,
+        "domain_hits": hits,
+        "ip_lookups": len(addresses),
+        "ip_per_s": len(addresses) / ip_s,
+        "ip_hits": ip_hits,
+        "peak_mb": _peak_mb(),
+    }
+
+
 def _child(part: str, *args: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.domains", "--part", part, *map(str, args)],
@@ -148,12 +191,23 @@ def main() -> None:
     parser.add_argument("--names", type=int, default=500_000)
     parser.add_argument("--opensquat-names", type=int, default=300)
     parser.add_argument("--dnstwist-brands", type=int, default=200)
+    parser.add_argument(
+        "--indicators",
+        type=int,
+        default=9_000_000,
+        help="shared domains for the matching figure (plus 1M IPv4 /24 ranges)",
+    )
     parser.add_argument("--output", type=Path, help="append the results to this Markdown file")
     parser.add_argument("--part", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", type=int, help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.part:
-        fn = {"warroom": part_warroom, "opensquat": part_opensquat, "dnstwist": part_dnstwist}
+        fn = {
+            "warroom": part_warroom,
+            "opensquat": part_opensquat,
+            "dnstwist": part_dnstwist,
+            "matching": part_matching,
+        }
         print(json.dumps(fn[opts.part](*opts.args)))
         return
     if not DATA.is_dir():
@@ -161,6 +215,7 @@ def main() -> None:
     w = _child("warroom", opts.names)
     o = _child("opensquat", opts.opensquat_names)
     d = _child("dnstwist", opts.names, opts.dnstwist_brands)
+    m = _child("matching", opts.indicators)
     w_e2e = w["index_s"] + w["names"] / w["per_s"]
     lines = [
         f"### Domain watch speed ({datetime.date.today()}, `python -m bench.domains "
@@ -180,10 +235,17 @@ def main() -> None:
         f"{d['names'] / d['end_to_end_s']:,.0f} | {d['peak_mb_sample']:.0f} MB (sample) | "
         f"{d['end_to_end_s'] / w_e2e:,.0f}× slower end to end |",
         "",
+        f"Matching (`warroom match`'s lookups) against {m['indicators']:,} indicators "
+        f"({m['indicators'] - 1_000_000:,} domains + 1,000,000 IPv4 /24 ranges, loaded in "
+        f"{m['build_s']:.0f} s, peak RSS {m['peak_mb']:,.0f} MB), one core: "
+        f"{m['domain_per_s']:,.0f} host lookups/s (each host and its parent domains; "
+        f"{m['domain_hits']:,} of {m['domain_lookups']:,} hit), {m['ip_per_s']:,.0f} IPv4 "
+        f"lookups/s ({m['ip_hits']:,} of {m['ip_lookups']:,} hit).",
+        "",
     ]
     text = "\n".join(lines)
     print(text)
-    print(json.dumps({"warroom": w, "opensquat": o, "dnstwist": d}, indent=1))
+    print(json.dumps({"warroom": w, "opensquat": o, "dnstwist": d, "matching": m}, indent=1))
     if opts.output:
         with opts.output.open("a") as handle:
             handle.write("\n" + text)

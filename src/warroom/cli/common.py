@@ -5,9 +5,12 @@ for bad input); this module is where that conversion happens."""
 
 from __future__ import annotations
 
+import csv
 import functools
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -92,3 +95,14 @@ def principal_named(store: Store, username: str) -> Principal:
     if user.disabled:
         raise ValueError(f"user {username!r} is disabled")
     return store.directory.principal_for_user(user.id)
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write report rows as JSON (``.json``) or CSV (anything else)."""
+    if path.suffix == ".json":
+        path.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["none"])
+        writer.writeheader()
+        writer.writerows(rows)

@@ -6,8 +6,7 @@ with the chosen recipients — or written as STIX bundles when there is no excha
 
 from __future__ import annotations
 
-import csv
-import json
+import dataclasses
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,9 +23,10 @@ from warroom.cli.common import (
     one_line_errors,
     open_exchange,
     principal_named,
+    write_rows,
 )
 from warroom.cli.sharing import parse_recipients
-from warroom.detectors.domains.detector import Alert, DomainWatch
+from warroom.detectors.domains.detector import DomainWatch
 from warroom.detectors.domains.sources import open_source
 from warroom.model.tlp import TLP
 from warroom.services import domain_watch as service
@@ -158,19 +158,8 @@ def watch(
             progress=lambda n: progress.advance(task, n),
         )
     if report is not None:
-        _write_report(report, result.alerts)
+        write_rows(report, [dataclasses.asdict(a) for a in result.alerts])
     _summary(result, len(index))
-
-
-def _write_report(path: Path, alerts: list[Alert]) -> None:
-    rows = [a.__dict__ for a in alerts]
-    if path.suffix == ".json":
-        path.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(Alert.__dataclass_fields__))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def _summary(result: service.WatchResult, n_assets: int) -> None:

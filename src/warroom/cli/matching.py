@@ -3,8 +3,6 @@ may read (through the exchange's policy, like every other read)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -20,6 +18,7 @@ from warroom.cli.common import (
     one_line_errors,
     open_exchange,
     principal_named,
+    write_rows,
 )
 from warroom.services.matching import as_dict, match_lines, visible_indicators
 
@@ -46,13 +45,7 @@ def match(
         with Path(file).open(encoding="utf-8", errors="replace") as handle:
             hits = [as_dict(n, m) for n, m in match_lines(matcher, handle)]
     if report is not None:
-        if report.suffix == ".json":
-            report.write_text(json.dumps(hits, indent=2))
-        else:
-            with report.open("w", newline="", encoding="utf-8") as out:
-                writer = csv.DictWriter(out, fieldnames=list(hits[0]) if hits else ["line"])
-                writer.writeheader()
-                writer.writerows(hits)
+        write_rows(report, hits)
     table = Table("line", "observable", "kind", "indicator", "id")
     for hit in hits[:50]:
         table.add_row(

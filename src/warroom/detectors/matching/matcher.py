@@ -44,6 +44,9 @@ class IndicatorMatcher:
     def __init__(self) -> None:
         self.urls: dict[str, str] = {}
         self.domains: dict[str, str] = {}
+        # the last two labels of every shared domain: a host whose last two labels are not
+        # here matches nothing, which one lookup tells (most hosts in a log match nothing)
+        self._tails: set[str] = set()
         self.ipv4: dict[int, dict[int, str]] = {}  # prefix length -> network int -> ref
         self.ipv6: list[tuple[ipaddress.IPv6Network, str]] = []
         self._values: dict[str, str] = {}  # ref -> the indicator value (for reporting)
@@ -60,7 +63,8 @@ class IndicatorMatcher:
             host = canonical_host(value)
             if not host or "." not in host:
                 return False
-            self.domains[host] = ref
+            self.add_domains([host], ref)
+            return True
         elif kind == "ipv4-addr":
             try:
                 network = ipaddress.IPv4Network(value.strip(), strict=False)
@@ -77,11 +81,22 @@ class IndicatorMatcher:
         self.size += 1
         return True
 
+    def add_domains(self, hosts: Iterable[str], ref: str) -> None:
+        """Add canonical host names (lower case, ASCII, with a dot) in bulk."""
+        domains, tails = self.domains, self._tails
+        n = len(domains)
+        for host in hosts:
+            domains[host] = ref
+            tails.add(_tail(host))
+        self.size += len(domains) - n
+
     def add_pattern(self, pattern: str, ref: str) -> int:
         return sum(self.add(kind, value, ref) for kind, value in observables_of(pattern))
 
     def match_domain(self, host: str) -> tuple[str, str] | None:
         """(indicator domain, ref) for ``host`` or the nearest parent domain shared."""
+        if _tail(host) not in self._tails:
+            return None
         domains = self.domains
         ref = domains.get(host)
         if ref is not None:
@@ -97,8 +112,12 @@ class IndicatorMatcher:
 
     def match_domains(self, hosts: Iterable[str]) -> Iterator[str | None]:
         """``match_domain`` over many canonical hosts (the fast path for lists and streams)."""
-        get = self.domains.get
+        get, tails = self.domains.get, self._tails
         for host in hosts:
+            last = host.rfind(".")
+            if host[host.rfind(".", 0, last) + 1 :] not in tails:
+                yield None
+                continue
             ref = get(host)
             if ref is None:
                 i = host.find(".")
@@ -170,6 +189,11 @@ class IndicatorMatcher:
                 seen.add(hit.observable)
                 found.append(hit)
         return found
+
+
+def _tail(host: str) -> str:
+    """The last two labels of a host name (all of it when it has fewer)."""
+    return host[host.rfind(".", 0, host.rfind(".")) + 1 :]
 
 
 def _url_lookups(canonical: str) -> Iterator[str]:
