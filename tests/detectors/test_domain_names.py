@@ -146,3 +146,21 @@ def test_a_stream_with_garbage_is_counted_not_fatal() -> None:
     assert [a.domain for a in alerts] == ["maricopa.com"]
     assert watch.stats["seen"] == 7 and watch.stats["invalid"] == 5
     assert sum(watch.invalid_reasons.values()) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix"),
+    [
+        ("a.b.co.uk", "co.uk"),
+        ("foo.blogspot.com", "blogspot.com"),  # private section
+        ("x.y.kawasaki.jp", "y.kawasaki.jp"),  # wildcard rule *.kawasaki.jp
+        ("a.city.kawasaki.jp", "kawasaki.jp"),  # exception rule !city.kawasaki.jp
+        ("a.www.ck", "ck"),  # exception under a wildcard TLD
+        ("evil.unlistedtld", "unlistedtld"),  # the default rule *
+        ("xn--fiqs8s.xn--fiqs8s", "xn--fiqs8s"),  # IDN TLD (中国)
+    ],
+)
+def test_public_suffixes_follow_the_list_algorithm(name: str, suffix: str) -> None:
+    from warroom.detectors.domains.suffixes import public_suffixes
+
+    assert public_suffixes().suffix(name) == suffix

@@ -3,17 +3,15 @@
 Why: new-registration lists, certificate logs and logs hold names in punycode, in Unicode, with
 wildcards, trailing dots, upper case and garbage. Everything the detector compares goes through
 ``parse_domain`` once: IDNA decoding (punycode labels to Unicode), validation with a reason
-for what is refused, and public-suffix reduction with the Public Suffix List bundled in the
-``publicsuffixlist`` package (ICANN and private sections; nothing is downloaded at run time)."""
+for what is refused, and public-suffix reduction (``suffixes.py``)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-from publicsuffixlist import PublicSuffixList
+from warroom.detectors.domains.suffixes import public_suffixes
 
 MAX_NAME = 253
 MAX_LABEL = 63
@@ -56,11 +54,6 @@ class DomainName:
     @property
     def is_idn(self) -> bool:
         return not self.unicode.isascii()
-
-
-@lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
 
 
 def _decode_label(label: str) -> str:
@@ -140,8 +133,8 @@ def parse_domain(raw: str) -> DomainName:
 
 
 def _split(ascii_name: str, uni: list[str], asc: list[str]) -> DomainName:
-    suffix = _psl().publicsuffix(ascii_name)
-    if suffix is None or suffix == ascii_name:
+    suffix = public_suffixes().suffix(ascii_name)
+    if suffix == ascii_name:
         raise InvalidDomain(f"{ascii_name!r} is a public suffix, not a domain", "public suffix")
     n_suffix = suffix.count(".") + 1
     return DomainName(
