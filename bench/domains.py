@@ -218,7 +218,7 @@ def main() -> None:
     m = _child("matching", opts.indicators)
     w_e2e = w["index_s"] + w["names"] / w["per_s"]
     lines = [
-        f"### Domain watch speed ({datetime.date.today()}, `python -m bench.domains "
+        f"## Domain watch speed ({datetime.date.today()}, `python -m bench.domains "
         f"--names {opts.names}`)",
         "",
         f"{w['brands']:,} brands (697 election offices + Tranco top-10k), new registrations "
