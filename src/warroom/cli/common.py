@@ -26,6 +26,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
 err_console = Console(stderr=True)
 
+RecipientsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="community, org:NAME or group:NAME; repeatable. None: your organisation only."
+    ),
+]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from warroom.cli.common import (
     DatabaseOption,
+    RecipientsOption,
     console,
     err_console,
     one_line_errors,
@@ -88,12 +89,7 @@ def watch(
         str | None, typer.Option("--as", help="Share alerts as this user (and organisation).")
     ] = None,
     tlp: Annotated[str, typer.Option(help="TLP of the shared alerts.")] = "amber",
-    to: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="community, org:NAME or group:NAME; repeatable. None: your organisation only."
-        ),
-    ] = None,
+    to: RecipientsOption = None,
     org: Annotated[
         list[str] | None,
         typer.Option(help="Watch the assets of these organisations (default: all)."),

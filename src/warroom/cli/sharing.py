@@ -14,6 +14,7 @@ from rich.table import Table
 
 from warroom.cli.common import (
     DatabaseOption,
+    RecipientsOption,
     console,
     err_console,
     one_line_errors,
@@ -54,12 +55,7 @@ def share(
     tlp: Annotated[
         str, typer.Option(help="clear, green, amber, amber+strict or red; labels unmarked objects.")
     ],
-    to: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="community, org:NAME or group:NAME; repeatable. None: your organisation only."
-        ),
-    ] = None,
+    to: RecipientsOption = None,
     anonymous: Annotated[
         bool, typer.Option(help="Hide your organisation from recipients.")
     ] = False,
