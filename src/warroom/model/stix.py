@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -218,10 +219,20 @@ def parse_timestamp(text: str) -> int:
     match = TIMESTAMP_RE.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"not a timestamp: {text!r}")
-    year, month, day, hour, minute, second, frac = match.groups()
-    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    _, _, _, hour, minute, second, frac = match.groups()
+    h, m, sec = int(hour), int(minute), int(second)
+    if h > 23 or m > 59 or sec > 59:
+        raise ValueError(f"not a time of day: {text!r}")
     micros = int((frac + "00000")[:6]) if frac else 0
-    return (moment - EPOCH) // timedelta(microseconds=1) + micros
+    return _day_micros(match.string[:10]) + ((h * 60 + m) * 60 + sec) * 1_000_000 + micros
+
+
+@lru_cache(maxsize=4096)
+def _day_micros(day: str) -> int:
+    """Epoch microseconds of midnight UTC of ``YYYY-MM-DD`` (validated; cached: a bundle's
+    timestamps share a handful of days)."""
+    moment = datetime(int(day[:4]), int(day[5:7]), int(day[8:10]))
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def now_micros() -> int:
