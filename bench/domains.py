@@ -146,10 +146,7 @@ def part_matching(n_indicators: int) -> dict[str, float]:
         (f"x{i:x}-{rng.getrandbits(24):06x}.com" for i in range(n_indicators)), "indicator"
     )
     domains = matcher.domains
-    networks: dict[int, str] = {}
-    for _ in range(1_000_000):
-        networks[rng.getrandbits(24) << 8] = "indicator"
-    matcher.ipv4[24] = networks
+    matcher.add_ipv4_networks(24, (rng.getrandbits(24) << 8 for _ in range(1_000_000)), "indicator")
     built = time.perf_counter() - started
     keys = rng.sample(list(domains), 200_000)
     queries = [f"www.login.{k}" for k in keys] + [

@@ -48,6 +48,7 @@ class IndicatorMatcher:
         # here matches nothing, which one lookup tells (most hosts in a log match nothing)
         self._tails: set[str] = set()
         self.ipv4: dict[int, dict[int, str]] = {}  # prefix length -> network int -> ref
+        self._ipv4_lengths: list[int] = []  # the keys of ipv4, longest prefix first
         self.ipv6: list[tuple[ipaddress.IPv6Network, str]] = []
         self._values: dict[str, str] = {}  # ref -> the indicator value (for reporting)
         self.size = 0
@@ -70,7 +71,8 @@ class IndicatorMatcher:
                 network = ipaddress.IPv4Network(value.strip(), strict=False)
             except ValueError:
                 return False
-            self.ipv4.setdefault(network.prefixlen, {})[int(network.network_address)] = ref
+            self.add_ipv4_networks(network.prefixlen, [int(network.network_address)], ref)
+            return True
         elif kind == "ipv6-addr":
             try:
                 self.ipv6.append((ipaddress.IPv6Network(value.strip(), strict=False), ref))
@@ -89,6 +91,17 @@ class IndicatorMatcher:
             domains[host] = ref
             tails.add(_tail(host))
         self.size += len(domains) - n
+
+    def add_ipv4_networks(self, prefixlen: int, networks: Iterable[int], ref: str) -> None:
+        """Add IPv4 networks of one prefix length, as integers of their first address."""
+        if prefixlen not in self.ipv4:
+            self.ipv4[prefixlen] = {}
+            self._ipv4_lengths = sorted(self.ipv4, reverse=True)
+        table = self.ipv4[prefixlen]
+        n = len(table)
+        for network in networks:
+            table[network] = ref
+        self.size += len(table) - n
 
     def add_pattern(self, pattern: str, ref: str) -> int:
         return sum(self.add(kind, value, ref) for kind, value in observables_of(pattern))
@@ -111,27 +124,15 @@ class IndicatorMatcher:
         return None
 
     def match_domains(self, hosts: Iterable[str]) -> Iterator[str | None]:
-        """``match_domain`` over many canonical hosts (the fast path for lists and streams)."""
-        get, tails = self.domains.get, self._tails
+        """The ref ``match_domain`` finds for each of many canonical hosts, or None."""
+        match = self.match_domain
         for host in hosts:
-            last = host.rfind(".")
-            if host[host.rfind(".", 0, last) + 1 :] not in tails:
-                yield None
-                continue
-            ref = get(host)
-            if ref is None:
-                i = host.find(".")
-                while i != -1:
-                    host = host[i + 1 :]
-                    ref = get(host)
-                    if ref is not None:
-                        break
-                    i = host.find(".")
-            yield ref
+            hit = match(host)
+            yield hit[1] if hit is not None else None
 
     def match_ipv4(self, address: int) -> tuple[str, str] | None:
         """(indicator network, ref) of the most specific range holding ``address``."""
-        for length in sorted(self.ipv4, reverse=True):
+        for length in self._ipv4_lengths:
             mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
             ref = self.ipv4[length].get(address & mask)
             if ref is not None:
