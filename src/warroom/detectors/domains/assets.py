@@ -14,70 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warroom.detectors.domains.names import InvalidDomain, parse_domain
+from warroom.detectors.domains.words import NAME_NOISE
 
 ELECTION_TYPES_SUFFIX = "Election"
 CSV_COLUMNS = ("organisation", "domain", "tokens", "owned")
-# words in organisation names that say nothing about who it is
-_NAME_NOISE = frozenset(
-    [
-        "city",
-        "town",
-        "village",
-        "county",
-        "township",
-        "charter",
-        "of",
-        "the",
-        "and",
-        "board",
-        "elections",
-        "election",
-        "office",
-        "clerk",
-        "commission",
-        "department",
-        "registrar",
-        "voters",
-        "voter",
-        "registration",
-        "recorder",
-        "auditor",
-        "supervisor",
-        "secretary",
-        "state",
-        "division",
-        "bureau",
-        "parish",
-        "borough",
-        "municipality",
-        "tribal",
-        "nation",
-        "courthouse",
-        "commissioners",
-        "commissioner",
-        "sheriff",
-        "police",
-        "court",
-        "district",
-        "services",
-        "attorney",
-        "center",
-        "centre",
-        "system",
-        "systems",
-        "vote",
-        "votes",
-        "voting",
-        "official",
-        "officials",
-        "general",
-        "public",
-        "native",
-        "community",
-        "government",
-        "twp",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -98,7 +38,7 @@ class AssetFileError(ValueError):
 def name_tokens(organisation: str, min_length: int = 5) -> frozenset[str]:
     """Distinctive words of an organisation name: ``Maricopa County Elections`` → maricopa."""
     words = re.findall(r"[a-z0-9]+", organisation.lower())
-    return frozenset(w for w in words if len(w) >= min_length and w not in _NAME_NOISE)
+    return frozenset(w for w in words if len(w) >= min_length and w not in NAME_NOISE)
 
 
 def asset(
@@ -165,15 +105,9 @@ def load_csv(path: Path) -> list[ProtectedAsset]:
         return out
 
 
-def read_domain_list(path: Path, column: str | None = None) -> Iterator[str]:
-    """Domains from a text file (one a line, ``#`` comments) or a CSV column (Tranco lists)."""
+def read_domain_list(path: Path, column: str) -> Iterator[str]:
+    """Domains from a CSV column (Tranco lists); plain lists are read by ``sources.ListFile``."""
     with path.open(encoding="utf-8", errors="replace") as handle:
-        if column is None:
-            for line in handle:
-                line = line.split("#", 1)[0].strip()
-                if line:
-                    yield line
-            return
         reader = csv.DictReader(handle)
         if column not in (reader.fieldnames or ()):
             raise AssetFileError(f"{path}: no column {column!r}")

@@ -171,7 +171,7 @@ class DomainWatch:
                 if (
                     hit.token == psk
                     or len(hit.token) >= MIN_INNER_LABEL
-                    or _lure_rest(psk, hit.start, hit.end)
+                    or _lure_words(psk, hit.start, hit.end) is not None
                 ):
                     for i in hit.labels:
                         offer("subdomain-impersonation", 0, i, bonus=-0.1)
@@ -180,7 +180,8 @@ class DomainWatch:
         for hit in self.index.token_hits(sk):
             if hit.token == sk:
                 continue
-            lured = _lure_rest(sk, hit.start, hit.end)
+            words = _lure_words(sk, hit.start, hit.end)
+            lured = words is not None
             # a protected label inside a longer one: paypal-verify, xfacebook2; a short label
             # must be set off (``malibu22``, not ``malibuchimney``) or come with lure words
             if hit.labels and (
@@ -188,7 +189,8 @@ class DomainWatch:
             ):
                 for i in hit.labels:
                     offer("combosquat", 0, i, bonus=0.05 if lured else -0.05)
-            if hit.names and _lure_rest(sk, hit.start, hit.end, require=ELECTION_WORDS):
+            # a name token (a place) only next to an election word
+            if hit.names and words is not None and not ELECTION_WORDS.isdisjoint(words):
                 for i in hit.names:
                     offer("combosquat", 0, i, bonus=-0.05)
 
@@ -207,20 +209,19 @@ class _Offer(Protocol):  # the signature of DomainWatch.score's local ``offer``
     def __call__(self, kind: str, distance: int, asset: int, bonus: float = 0.0) -> None: ...
 
 
-def _lure_rest(sk: str, start: int, end: int, require: frozenset[str] = frozenset()) -> bool:
-    """Whether what surrounds a brand token is made only of lure words, digits and hyphens
-    (with at least one word of ``require`` when it is given)."""
+def _lure_words(sk: str, start: int, end: int) -> list[str] | None:
+    """The lure words surrounding a brand token at sk[start:end], or None when what surrounds
+    it is not made only of lure words, digits and hyphens."""
     rest = sk[:start] + "-" + sk[end:]
-    parts = [p for p in rest.replace("_", "-").split("-") if p]
     words: list[str] = []
-    for part in parts:
-        if part.isdigit():
+    for part in rest.replace("_", "-").split("-"):
+        if not part or part.isdigit():
             continue
         found = _segment_into_lures(part)
         if found is None:
-            return False
+            return None
         words.extend(found)
-    return not require or any(w in require for w in words)
+    return words
 
 
 def _segment_into_lures(text: str) -> list[str] | None:

@@ -52,14 +52,12 @@ class AssetIndex:
         # skeleton -> assets with that skeleton, plus one-deletion variant -> assets it is
         # one deletion away from (one map: a lookup answers both questions)
         self.by_key: dict[str, list[int]] = {}
-        self.by_label: dict[str, list[int]] = {}
         tokens: dict[str, tuple[list[int], list[int]]] = {}
         for i, a in enumerate(self.assets):
             self.allowlist |= a.owned
             sk = skeleton(a.label)
             self.skeletons.append(sk)
             self.by_skeleton.setdefault(sk, []).append(i)
-            self.by_label.setdefault(a.label, []).append(i)
             self.by_key.setdefault(sk, []).append(i)
             if len(sk) >= MIN_FUZZY_LENGTH:
                 for d in set(deletes(sk)) - {sk}:
@@ -67,7 +65,6 @@ class AssetIndex:
             tokens.setdefault(sk, ([], []))[0].append(i)
             for token in a.tokens - {a.label}:
                 tokens.setdefault(skeleton(token), ([], []))[1].append(i)
-        self.tokens = tokens
         # long tokens are found anywhere by the automaton, short ones as whole parts
         self._automaton = ahocorasick.Automaton()
         self._short: dict[str, tuple[str, tuple[int, ...], tuple[int, ...]]] = {}

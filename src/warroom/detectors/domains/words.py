@@ -1,4 +1,5 @@
-"""The words that turn a protected name into a lure: ``maricopa-vote``, ``janedoe-donate``.
+"""The word lists of the domain watch: the words that turn a protected name into a lure
+(``maricopa-vote``, ``janedoe-donate``), and the words of organisation names that are no brand.
 
 Why: a brand token next to arbitrary text is usually an ordinary name (``malibuchimneyrepair``);
 next to these words it is an imitation. Kept apart so they can be reviewed and extended."""
@@ -24,4 +25,15 @@ LURE_WORDS = ELECTION_WORDS | _words(
     login signin sign secure security verify verification account accounts update portal auth
     gov govt www com net org us usa info online help service services office web site my the of
     for app pay payment payments billing wallet news team 2024 2025 2026 2027 2028"""
+)
+
+# Words in organisation names that say nothing about who it is (``City of ...``, ``... Board of
+# Elections``): never brand tokens.
+NAME_NOISE = _words(
+    """city town village county township charter of the and board elections election office clerk
+    commission department registrar voters voter registration recorder auditor supervisor
+    secretary state division bureau parish borough municipality tribal nation courthouse
+    commissioners commissioner sheriff police court district services attorney center centre
+    system systems vote votes voting official officials general public native community
+    government twp"""
 )
