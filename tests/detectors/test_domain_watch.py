@@ -81,7 +81,7 @@ def _run(
     )
     detector = DomainWatch(service.build_index(exchange.store))
     mark = service.Checkpoint.load(checkpoint, source.path)
-    return service.watch(source, source.path, detector, sink, mark, batch_size=batch_size)
+    return service.watch(source, detector, sink, mark, batch_size=batch_size)
 
 
 def test_alerts_are_valid_stix_shared_only_with_recipients(

@@ -8,6 +8,7 @@ up to the limit and replayed to the application."""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,8 +26,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = _header(scope, b"content-length")
+        length = Headers(scope=scope).get("content-length")
         if length is not None:
+            length = length.strip()
             if not length.isdigit():
                 await _refuse(scope, receive, send, 400, "Bad request", "invalid Content-Length")
                 return
@@ -65,13 +67,6 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1").strip())
-    return None
 
 
 async def _refuse(

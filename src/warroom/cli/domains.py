@@ -146,7 +146,6 @@ def watch(
         task = progress.add_task(source, total=None)
         result = service.watch(
             stream,
-            source,
             detector,
             sink,
             mark,

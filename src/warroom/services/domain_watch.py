@@ -145,7 +145,6 @@ class AlertSink:
 
 def watch(
     source: DomainSource,
-    source_spec: str,
     detector: DomainWatch,
     sink: AlertSink,
     checkpoint: Checkpoint,
