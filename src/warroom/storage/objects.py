@@ -163,12 +163,8 @@ class ObjectStore:
         self._cache_lock = threading.Lock()
 
     # audiences ----------------------------------------------------------------------
-    def audiences(self) -> list[StoredAudience]:
-        """Every stored audience (immutable rows, cached, refreshed when new ones appear)."""
-        self._refresh_audiences()
-        return list(self._cache.by_id.values())
-
     def _refresh_audiences(self) -> None:
+        """Load audiences stored since the cache last looked (rows are immutable)."""
         with self.engine.connect() as conn:
             newest = conn.execute(select(func.max(s.audiences.c.id))).scalar() or 0
             if newest > self._cache.max_id:

@@ -52,7 +52,7 @@ def _lines(handle: Iterable[str], start: int) -> Iterator[tuple[int, str]]:
 
 @dataclass
 class NewRegistrations:
-    """Newly registered domains in Parquet (a ``domain`` column; ``day`` when present)."""
+    """Newly registered domains in Parquet (a ``domain`` column, read in row order)."""
 
     path: str
     name: str = "nrd"
