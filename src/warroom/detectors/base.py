@@ -38,4 +38,5 @@ class Detector(Protocol):
 REGISTRY: dict[str, str] = {
     # name -> "module:factory"; loaded lazily so importing warroom stays cheap
     "domain_lookalike": "warroom.detectors.domains.detector:DomainWatch",
+    "coordinated_behaviour": "warroom.detectors.cib.detector:CoordinationDetector",
 }
