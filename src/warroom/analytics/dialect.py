@@ -25,6 +25,7 @@ class Dialect:
     transform_template: str
     filter_template: str
     list_min_template: str
+    hash_any_template: str
     ln_template: str = "ln({0})"
 
     def explode(self, list_expr: str) -> str:
@@ -39,6 +40,11 @@ class Dialect:
         """A 64-bit hash of the arguments. Engines hash differently: use it for bucketing only,
         never compare hash values across engines."""
         return self.hash_template.format(", ".join(exprs))
+
+    def hash_any(self, *exprs: str) -> str:
+        """A hash for ordering and bucketing inside one query (MinHash): the engine's native
+        type, no conversion, so it is cheap inside list lambdas."""
+        return self.hash_any_template.format(", ".join(exprs))
 
     def first_n(self, aggregate_list_expr: str, n: int) -> str:
         """The first ``n`` elements of a list produced by ``collect_sorted``."""
@@ -86,6 +92,7 @@ DUCKDB = Dialect(
     transform_template="list_transform({0}, lambda {1}: {2})",
     filter_template="list_filter({0}, lambda {1}: {2})",
     list_min_template="list_min({0})",
+    hash_any_template="hash({0})",
 )
 
 SPARK = Dialect(
@@ -101,4 +108,5 @@ SPARK = Dialect(
     transform_template="transform({0}, {1} -> {2})",
     filter_template="filter({0}, {1} -> {2})",
     list_min_template="array_min({0})",
+    hash_any_template="xxhash64({0})",
 )

@@ -6,6 +6,7 @@ import typer
 
 from warroom import __version__
 from warroom.cli import admin, serve, sharing
+from warroom.cli.cib import cib_app
 from warroom.cli.domains import domains_app
 from warroom.cli.matching import match
 
@@ -28,6 +29,7 @@ app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.key_app, name="key")
 app.add_typer(admin.group_app, name="group")
 app.add_typer(domains_app, name="domains")
+app.add_typer(cib_app, name="cib")
 
 
 @app.command()

@@ -37,6 +37,8 @@ class DetectionResult:
     pairs: int
     seconds: dict[str, float] = field(default_factory=dict)
     pair_counts: dict[str, int] = field(default_factory=dict)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    """Account pairs inside flagged clusters: a, b, weight, and per signal the objects shared."""
 
     @property
     def flagged_clusters(self) -> list[Cluster]:
@@ -45,6 +47,27 @@ class DetectionResult:
     @property
     def flagged_accounts(self) -> set[str]:
         return {member for c in self.flagged_clusters for member in c.members}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DetectionResult:
+        """Read back what ``as_dict`` wrote (``warroom cib report`` / ``share`` take the JSON)."""
+        try:
+            scores = data["account_scores"]
+            return cls(
+                source=data["source"], signals=tuple(data["signals"]),
+                params=Params(**data["params"]), thresholds=Thresholds(**data["thresholds"]),
+                posts=int(data["posts"]), accounts=int(data["accounts"]),
+                clusters=[Cluster(**c) for c in data["clusters"]],
+                account_score={row["account"]: float(row["score"]) for row in scores},
+                account_cluster={row["account"]: row["cluster"] for row in scores
+                                 if row["cluster"] is not None},
+                account_strength={row["account"]: float(row["strength"]) for row in scores},
+                pairs=int(data["pairs"]), seconds=dict(data.get("seconds", {})),
+                pair_counts=dict(data.get("pair_counts", {})), edges=list(data.get("edges", [])),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a warroom detection result (from 'warroom cib detect'): "
+                             f"{error}") from error
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +82,7 @@ class DetectionResult:
             "seconds": self.seconds,
             "flagged_accounts": len(self.flagged_accounts),
             "clusters": [asdict(c) for c in self.clusters],
+            "edges": self.edges,
             "account_scores": [
                 {"account": account, "cluster": self.account_cluster.get(account),
                  "score": score_, "strength": round(self.account_strength.get(account, 0.0), 4)}
@@ -104,7 +128,10 @@ def detect(posts: Path, engine: Engine | None = None,
                 "SELECT signal, count(*) AS pairs FROM edges_by_signal GROUP BY signal"
             ).to_pylist()
         }
+        flagged = {m: c.id for c in scored.clusters if c.flagged for m in c.members}
+        edges = _flagged_edges(engine, flagged)
         if examples:
+            report("collecting examples")
             _attach_examples(engine, scored.clusters, examples)
         seconds["total"] = round(time.perf_counter() - started, 3)
     finally:
@@ -115,28 +142,82 @@ def detect(posts: Path, engine: Engine | None = None,
         posts=int(counts["posts"]), accounts=int(counts["accounts"]), clusters=scored.clusters,
         account_score=scored.account_score, account_cluster=scored.account_cluster,
         account_strength=scored.account_strength, pairs=scored.edges.num_rows,
-        seconds=seconds, pair_counts=pair_counts,
+        seconds=seconds, pair_counts=pair_counts, edges=edges,
     )
 
 
-def _attach_examples(engine: Engine, clusters: list[Cluster], per_object: int) -> None:
-    """Example posts (account, time, text) for each flagged cluster's top evidence."""
-    for cluster in clusters:
-        if not cluster.flagged:
+def _flagged_edges(engine: Engine, flagged: dict[str, int]) -> list[dict[str, Any]]:
+    rows = engine.query(
+        "SELECT a, b, signal, objects, weight FROM edges_by_signal ORDER BY a, b, signal"
+    ).to_pylist()
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        a, b = row["a"], row["b"]
+        if a not in flagged or flagged.get(b) != flagged[a]:
             continue
+        edge = edges.setdefault((a, b), {"a": a, "b": b, "cluster": flagged[a], "weight": 0.0,
+                                         "signals": {}})
+        edge["weight"] = round(edge["weight"] + float(row["weight"]), 4)
+        edge["signals"][row["signal"]] = int(row["objects"])
+    return list(edges.values())
+
+
+def _attach_examples(engine: Engine, clusters: list[Cluster], per_object: int) -> None:
+    """Example posts (account, time, text) for each flagged cluster's top evidence: one query
+    per signal for the shares, one for the texts."""
+    wanted: dict[str, list[tuple[int, str]]] = {}
+    for cluster in clusters:
+        if cluster.flagged:
+            for item in cluster.top_evidence:
+                if item["signal"] != "sync_activity":
+                    wanted.setdefault(str(item["signal"]), []).append(
+                        (cluster.id, str(item["object"])))
+    for cluster in clusters:
         for item in cluster.top_evidence:
-            signal = str(item["signal"])
-            if signal == "sync_activity":
+            item.setdefault("examples", [])
+    if not wanted:
+        return
+    member_of = {m: c.id for c in clusters if c.flagged for m in c.members}
+    shares: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
+    for signal, items in wanted.items():
+        objects = ", ".join("'" + obj.replace("'", "''") + "'" for _, obj in items)
+        rows = engine.query(
+            f"SELECT object, account, ts FROM ev_{signal} WHERE object IN ({objects}) "
+            "ORDER BY object, ts, account"
+        ).to_pylist()
+        clusters_of = {}
+        for cluster_id, obj in items:
+            clusters_of.setdefault(obj, set()).add(cluster_id)
+        for row in rows:
+            cluster_id = member_of.get(row["account"])
+            if cluster_id is None or cluster_id not in clusters_of.get(row["object"], ()):
                 continue
-            obj = str(item["object"]).replace("'", "''")
-            members = ", ".join("'" + m.replace("'", "''") + "'" for m in cluster.members)
-            rows = engine.query(
-                f"SELECT e.account, e.ts, x.text FROM ev_{signal} e LEFT JOIN posts x "
-                f"ON x.account = e.account AND {engine.dialect.epoch('x.time')} = e.ts "
-                f"WHERE e.object = '{obj}' "
-                f"AND e.account IN ({members}) ORDER BY e.ts, e.account LIMIT {per_object}"
+            bucket = shares.setdefault((cluster_id, signal, row["object"]), [])
+            if len(bucket) < per_object:
+                bucket.append({"account": row["account"], "ts": row["ts"]})
+    keys = {(share["account"], share["ts"]) for bucket in shares.values() for share in bucket}
+    if keys:
+        import pyarrow as pa
+
+        engine.register_arrow("example_keys", pa.table({
+            "account": pa.array([k[0] for k in keys], pa.string()),
+            "ts": pa.array([k[1] for k in keys], pa.int64()),
+        }))
+        texts = {
+            (row["account"], row["ts"]): row["text"] for row in engine.query(
+                f"SELECT k.account, k.ts, min(x.text) AS text FROM example_keys k JOIN posts x "
+                f"ON x.account = k.account AND {engine.dialect.epoch('x.time')} = k.ts "
+                "GROUP BY k.account, k.ts"
             ).to_pylist()
-            item["examples"] = rows
+        }
+        for bucket in shares.values():
+            for share in bucket:
+                share["text"] = texts.get((share["account"], share["ts"]))
+    for cluster in clusters:
+        if cluster.flagged:
+            for item in cluster.top_evidence:
+                item["examples"] = shares.get((cluster.id, str(item["signal"]),
+                                               str(item["object"])), [])
 
 
 class CoordinationDetector:

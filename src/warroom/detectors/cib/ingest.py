@@ -29,14 +29,18 @@ FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
 NORMALISE_URL_MACRO = r"""
-CREATE OR REPLACE TEMP MACRO warroom_url(u) AS
-  regexp_replace(
-    lower(regexp_extract(u, '^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:www\.)?([^/?#]*)', 1))
-    || regexp_replace(regexp_extract(u, '^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?[^/?#]*(.*)$', 1),
-                      '([?&])utm_[^&#]*&?', '\1', 'g'),
-    '[/?&#.,;:!)]+$', '');
+CREATE OR REPLACE TEMP MACRO warroom_url_rest(u) AS
+  regexp_replace(u, '^(?i:[a-z][a-z0-9+.-]*://)?(?i:www\.)?', '');
+CREATE OR REPLACE TEMP MACRO warroom_url_host_lower(r, host) AS
+  lower(host) || substr(r, length(host) + 1);
+CREATE OR REPLACE TEMP MACRO warroom_url_clean(r) AS
+  rtrim(CASE WHEN contains(r, 'utm_') THEN regexp_replace(r, '([?&])utm_[^&#]*&?', '\1', 'g')
+             ELSE r END, '/?&#.,;:!)"”’''');
+CREATE OR REPLACE TEMP MACRO warroom_urls(urls) AS
+  list_transform(list_transform(urls, lambda u: warroom_url_rest(u)),
+                 lambda r: warroom_url_clean(warroom_url_host_lower(r, split_part(r, '/', 1))));
 CREATE OR REPLACE TEMP MACRO warroom_host(u) AS
-  regexp_extract(u, '^([^/?#:]+)', 1);
+  split_part(split_part(split_part(u, '/', 1), '?', 1), ':', 1);
 """
 
 
@@ -87,8 +91,9 @@ def detect_format(paths: Sequence[Path], adapter: Adapter) -> str:
 def _source_sql(paths: Sequence[Path], file_format: str) -> str:
     files = "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
     if file_format == "csv":
-        return (f"read_csv({files}, header = true, all_varchar = true, ignore_errors = true, "
-                "store_rejects = true)")
+        delimiter = "\t" if all(path.suffix.lower() == ".tsv" for path in paths) else ","
+        return (f"read_csv({files}, header = true, all_varchar = true, delim = '{delimiter}', "
+                "quote = '\"', escape = '\"', ignore_errors = true, store_rejects = true)")
     if file_format == "jsonl":
         return (f"read_json({files}, format = 'newline_delimited', ignore_errors = true, "
                 "union_by_name = true)")
@@ -126,17 +131,16 @@ def _canonical_select(adapter: Adapter) -> str:
 
 FINISH_SQL = """
 WITH cleaned AS (
-  SELECT *, list_filter(list_transform(
-      list_filter(urls, lambda u: NOT regexp_matches(u, '(…|\\.\\.\\.)$')),
-      lambda u: warroom_url(u)), lambda u: u <> '') AS clean_urls
+  SELECT *, list_filter(warroom_urls(
+      list_filter(urls, lambda u: NOT (suffix(u, '…') OR suffix(u, '...')))
+      ), lambda u: u <> '') AS clean_urls
   FROM raw
   WHERE account IS NOT NULL AND time IS NOT NULL
 )
 SELECT
   platform,
   account,
-  coalesce(post_id, md5(account || '|' || CAST(time AS VARCHAR) || '|' || coalesce(text, '')))
-    AS post_id,
+  coalesce(post_id, 'h' || CAST(hash(account, time, text) AS VARCHAR)) AS post_id,
   time,
   text,
   clean_urls AS urls,
@@ -181,22 +185,7 @@ def ingest(paths: Sequence[Path], adapter: Adapter, output: Path,
                 f"adapter {adapter.name!r}; it has: {', '.join(available[:20])}. Pick another "
                 "--adapter or write a mapping file (docs/cib.md, 'Your own format')"
             )
-        connection.execute(f"CREATE TEMP TABLE raw AS {_canonical_select(adapter)}").fetchall()
-        rows, no_account, no_time = connection.execute(
-            "SELECT count(*), count_if(account IS NULL), "
-            "count_if(account IS NOT NULL AND time IS NULL) FROM raw"
-        ).fetchall()[0]
-        rejected = 0
-        if file_format == "csv":
-            rejected, = connection.execute("SELECT count(*) FROM reject_errors").fetchall()[0]
-            report.examples = [
-                f"line {line}: {message}" for line, message in connection.execute(
-                    "SELECT line, error_message FROM reject_errors ORDER BY line LIMIT 5"
-                ).fetchall()
-            ]
-        report.rows_read = int(rows) + int(rejected)
-        report.skipped = {"unreadable lines": int(rejected), "no account": int(no_account),
-                          "no parseable time": int(no_time)}
+        connection.execute(f"CREATE TEMP VIEW raw AS {_canonical_select(adapter)}").fetchall()
         output.parent.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=output.parent, suffix=".parquet.partial")
         os.close(handle)
@@ -205,10 +194,28 @@ def ingest(paths: Sequence[Path], adapter: Adapter, output: Path,
                 f"COPY ({FINISH_SQL}) TO '{_literal(partial)}' "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
             ).fetchall()
+            rejected = 0
+            if file_format == "csv":
+                # read before the counting scan below, which would log the same lines again
+                rejected, = connection.execute(
+                    "SELECT count(DISTINCT CAST(file_id AS VARCHAR) || ':' || CAST(line AS VARCHAR)) "
+                    "FROM reject_errors").fetchall()[0]
+                report.examples = [
+                    f"line {line}: {message}" for line, message in connection.execute(
+                        "SELECT line, error_message FROM reject_errors ORDER BY line LIMIT 5"
+                    ).fetchall()
+                ]
+            rows, no_account, no_time = connection.execute(
+                "SELECT count(*), count(*) FILTER (WHERE account IS NULL), "
+                "count(*) FILTER (WHERE account IS NOT NULL AND time IS NULL) FROM raw"
+            ).fetchall()[0]
             os.replace(partial, output)
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
+        report.rows_read = int(rows) + int(rejected)
+        report.skipped = {"unreadable lines": int(rejected), "no account": int(no_account),
+                          "no parseable time": int(no_time)}
         written, accounts = connection.execute(
             f"SELECT count(*), count(DISTINCT account) FROM read_parquet('{_literal(output)}')"
         ).fetchall()[0]

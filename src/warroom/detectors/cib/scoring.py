@@ -1,8 +1,8 @@
 """Weighting, fusion and clustering: from pairs with evidence to scored networks.
 
 Why: raw co-share counts flag every fan of a viral post. Two things separate an operation from
-a crowd: the objects are *rare* (shared by few accounts: weight ln(accounts / sharers), as in
-TF-IDF) and shared *in sync* (most of an object's sharers acted inside one window, where a crowd
+a crowd: the objects are *rare* (shared by few accounts: weight ln(1 + accounts / sharers), as in
+TF-IDF, smoothed: ln(1 + accounts / sharers)) and shared *in sync* (most of an object's sharers acted inside one window, where a crowd
 spreads over hours). Each pair's weight is the sum, over signals, of the signal's weight times
 its rarity-times-synchrony sum; Leiden (igraph + leidenalg) clusters the fused graph; a cluster
 is flagged when it holds enough distinct synchronised objects and nearly all of its shared
@@ -139,7 +139,8 @@ def score(engine: Engine, tables: list[str], thresholds: Thresholds) -> Scored:
     ).to_pylist()
     top = engine.query(
         "SELECT cluster, signal, object, n, burst, sync, weight, first, pairs FROM ("
-        "SELECT *, row_number() OVER (PARTITION BY cluster ORDER BY weight DESC, object) AS r "
+        "SELECT *, row_number() OVER (PARTITION BY cluster ORDER BY CASE WHEN kind = 'share' "
+        "THEN 0 ELSE 1 END, weight DESC, object) AS r "
         "FROM cluster_objects WHERE kind <> 'support') x WHERE r <= 10 ORDER BY cluster, r"
     ).to_pylist()
     posts = {row["cluster"]: int(row["posts"]) for row in engine.query(

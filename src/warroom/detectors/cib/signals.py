@@ -134,9 +134,9 @@ def near_copy_steps(d: Dialect, p: Params) -> list[tuple[str, str]]:
     cleaned = d.replace_all("lower(text)", r"https?://\S+|@\S+", " ")
     words = d.filter(d.split(cleaned, " "), "w", "length(w) > 1")
     k = p.minhash_bands * p.minhash_rows
-    hashed = d.transform("words", "w", d.hash64("w"))
+    hashed = d.transform("words", "w", d.hash_any("w"))
     mins = ", ".join(
-        f"{d.list_min(d.transform('hashes', 'h', d.hash64('h', str(i + 1))))} AS m{i}"
+        f"{d.list_min(d.transform('hashes', 'h', d.hash_any('h', str(i + 1))))} AS m{i}"
         for i in range(k)
     )
     steps = [("nc_sig",
@@ -183,7 +183,7 @@ def share_steps(signal: Signal, d: Dialect, p: Params) -> list[tuple[str, str]]:
         f"SELECT '{name}' AS signal, e1.account AS a, e2.account AS b, e1.object AS object, "
         "abs(e1.ts - e2.ts) AS dt, CASE WHEN e1.ts < e2.ts THEN e1.ts ELSE e2.ts END AS t, "
         "o.n AS n, o.burst AS burst, CAST(o.burst AS DOUBLE) / o.n AS sync, "
-        f"ln(CAST(t.total AS DOUBLE) / o.n) * o.burst / o.n AS weight FROM ev_{name} e1 "
+        f"ln(1 + CAST(t.total AS DOUBLE) / o.n) * o.burst / o.n AS weight FROM ev_{name} e1 "
         f"JOIN obj_{name} o ON e1.object = o.object AND o.burst >= 2 "
         f"AND o.n <= {p.max_object_accounts} CROSS JOIN totals t "
         f"JOIN ev_{name} e2 ON e1.object = e2.object AND e1.account < e2.account "
@@ -210,8 +210,9 @@ def activity_steps(d: Dialect, p: Params) -> list[tuple[str, str]]:
          "SELECT 'sync_activity' AS signal, x.a, x.b, 'minutes:' || x.a || '|' || x.b AS object, "
          f"CAST(0 AS BIGINT) AS dt, x.first_bucket * {b} AS t, x.k AS n, x.k AS burst, "
          "1.0 - x.expected / x.k AS sync, ln(x.k / x.expected) AS weight FROM (SELECT q.*, "
-         "na.n * nb.n / (SELECT count(*) FROM act_bucket) AS expected FROM act_pairs q "
-         "JOIN act_n na ON q.a = na.account JOIN act_n nb ON q.b = nb.account) x "
+         "na.n * nb.n / CAST(c.buckets AS DOUBLE) AS expected FROM act_pairs q "
+         "JOIN act_n na ON q.a = na.account JOIN act_n nb ON q.b = nb.account "
+         "CROSS JOIN (SELECT count(*) AS buckets FROM act_bucket) c) x "
          f"WHERE x.k >= {p.activity_min_lift} * x.expected"),
     ]
 
@@ -228,7 +229,7 @@ def run_signals(engine: Engine, names: tuple[str, ...], params: Params) -> list[
     per-signal pair tables (``eo_<signal>``). Each row is one object two accounts shared within
     the window: signal, a, b, object, dt (seconds apart), t (first of the two), n (accounts that
     shared the object), burst (most accounts sharing it inside one window), sync (burst / n)
-    and weight (rarity ln(accounts / n) times sync). Synchronised activity reports one row per
+    and weight (rarity ln(1 + accounts / n) times sync). Synchronised activity reports one row per
     pair: n = shared minutes, sync = 1 - expected / shared, weight = ln(shared / expected)."""
     unknown = [name for name in names if name not in SIGNALS]
     if unknown:

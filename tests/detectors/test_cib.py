@@ -1,0 +1,237 @@
+"""The coordination detector through its public interfaces: adapters and ingest (bad rows
+counted, missing columns named), the signals and weighting on a small world with one planted
+network among organic accounts, and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from warroom.cli.main import app
+from warroom.detectors.cib import adapters
+from warroom.detectors.cib.adapters import ADAPTERS, Mapping, MappingError
+from warroom.detectors.cib.detector import DetectionResult, detect
+from warroom.detectors.cib.ingest import ingest
+from warroom.detectors.cib.schema import CANONICAL_SCHEMA
+
+T0 = dt.datetime(2024, 10, 1, 12, 0)
+NETWORK = [f"op_{i}" for i in range(5)]
+ORGANIC = [f"user_{i}" for i in range(40)]
+
+
+def world_rows() -> list[dict[str, object]]:
+    """Five accounts repost the same six posts within the same minute, each time; forty organic
+    accounts repost one viral post spread over six hours and post their own texts."""
+    rows: list[dict[str, object]] = []
+    for k in range(6):
+        for i, account in enumerate(NETWORK):
+            rows.append({"account": account, "time": T0 + dt.timedelta(hours=k, seconds=3 * i),
+                         "repost_of": f"src-{k}", "text": f"amplified message {k}"})
+    for i, account in enumerate(ORGANIC):
+        rows.append({"account": account, "time": T0 + dt.timedelta(minutes=9 * i),
+                     "repost_of": "viral", "text": "the viral post"})
+        rows.append({"account": account, "time": T0 + dt.timedelta(minutes=9 * i + 4),
+                     "repost_of": None, "text": f"my own thoughts number {i} about the day"})
+    return rows
+
+
+def canonical_table(rows: list[dict[str, object]]) -> pa.Table:
+    columns: dict[str, list[object]] = {field.name: [] for field in CANONICAL_SCHEMA}
+    for n, row in enumerate(rows):
+        columns["platform"].append("twitter")
+        columns["account"].append(row["account"])
+        columns["post_id"].append(f"p{n}")
+        columns["time"].append(row["time"])
+        columns["text"].append(row.get("text"))
+        for name in ("urls", "hashtags", "mentions", "domains", "media"):
+            columns[name].append(list(row.get(name, [])))  # type: ignore[call-overload]
+        columns["repost_of"].append(row.get("repost_of"))
+        columns["reply_to"].append(None)
+        columns["account_created"].append(row.get("account_created"))
+    return pa.Table.from_pydict(columns, schema=CANONICAL_SCHEMA)
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    path = tmp_path / "posts.parquet"
+    pq.write_table(canonical_table(world_rows()), path)
+    return path
+
+
+def test_planted_network_is_flagged_and_organic_fans_are_not(posts: Path) -> None:
+    result = detect(posts)
+    assert result.flagged_accounts == set(NETWORK)
+    (cluster,) = result.flagged_clusters
+    assert cluster.signals["co_repost"] == 6
+    assert cluster.mean_sync > 0.9
+    # each repost shared in sync by five accounts gives four units; the same five accounts also
+    # posted in the same minutes six times, which synchronised activity adds per pair
+    assert cluster.evidence_units >= 6 * (len(NETWORK) - 1)
+    assert cluster.signals.get("sync_activity", 0) <= 10
+    top = next(item for item in cluster.top_evidence if item["signal"] == "co_repost")
+    assert top["examples"] and top["examples"][0]["account"] in NETWORK
+    assert all(result.account_score.get(a, 0.0) < cluster.score for a in ORGANIC)
+
+
+def test_a_window_smaller_than_the_spread_links_nobody(posts: Path) -> None:
+    from warroom.detectors.cib.signals import Params
+
+    result = detect(posts, params=Params(window=1), signals=("co_repost",))
+    assert result.flagged_accounts == set()
+
+
+def test_result_round_trips_through_json(posts: Path) -> None:
+    result = detect(posts)
+    again = DetectionResult.from_dict(json.loads(json.dumps(result.as_dict())))
+    assert again.as_dict() == result.as_dict()
+    with pytest.raises(ValueError, match="not a warroom detection result"):
+        DetectionResult.from_dict({"clusters": []})
+
+
+GOP_HEADER = ["id", "name", "text", "tweet_created", "retweet_count"]
+
+
+def write_gop(path: Path, rows: list[list[str]], broken: str = "") -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(GOP_HEADER)
+        writer.writerows(rows)
+    if broken:
+        with path.open("a") as handle:
+            handle.write(broken)
+
+
+def test_gopdebate_adapter_keys_retweets_by_text_and_counts_bad_rows(tmp_path: Path) -> None:
+    source = tmp_path / "gop.csv"
+    write_gop(source, [
+        ["1", "alice", "RT @cand: Big night #GOPDebate http://t.co/AbC", "06-08-2015 18:01", "3"],
+        ["2", "bob", "rt @cand: big night #gopdebate http://t.co/AbC", "06-08-2015 18:01", "3"],
+        ["3", "carol", "my own take on #GOPDebate #Trump2016", "06-08-2015 18:02", "0"],
+        ["4", "", "no account", "06-08-2015 18:03", "0"],
+        ["5", "dave", "bad time", "yesterday", "0"],
+    ], broken="6,erin,too,many,fields,here\n")
+    out = tmp_path / "out.parquet"
+    report = ingest([source], ADAPTERS["gopdebate"], out)
+    assert report.rows_written == 3
+    assert report.skipped == {"unreadable lines": 1, "no account": 1, "no parseable time": 1}
+    assert report.rows_read == 6
+    assert "skipped 3 malformed rows" in report.summary()
+    table = pq.read_table(out)
+    assert table.schema.equals(CANONICAL_SCHEMA, check_metadata=False) or \
+        table.schema.names == CANONICAL_SCHEMA.names
+    rows = {r["account"]: r for r in table.to_pylist()}
+    assert rows["alice"]["repost_of"] == rows["bob"]["repost_of"]
+    assert rows["alice"]["repost_of"].startswith("text:big night")
+    assert rows["carol"]["repost_of"] is None
+    assert rows["carol"]["hashtags"] == ["gopdebate", "trump2016"]
+    assert rows["alice"]["urls"] == ["t.co/AbC"]
+    assert rows["alice"]["time"] == dt.datetime(2015, 8, 6, 18, 1)
+
+
+def test_missing_column_names_the_column_and_the_adapter(tmp_path: Path) -> None:
+    source = tmp_path / "gop.csv"
+    write_gop(source, [["1", "alice", "hello", "06-08-2015 18:01", "0"]])
+    with pytest.raises(MappingError) as caught:
+        ingest([source], ADAPTERS["ira"], tmp_path / "out.parquet")
+    message = caught.value.message
+    assert "'author_id'" in message and "adapter 'ira'" in message and "mapping" in message
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_ira_parquet_and_jsonl_with_a_broken_line(tmp_path: Path) -> None:
+    ira = pa.table({
+        "author_id": ["a1", "a2", None],
+        "content": ["RT @x: Привет мир #выборы", "Привет мир #выборы", "orphan"],
+        "publish_date": [T0, T0, T0],
+        "post_type": ["R", "R", None],
+        "language": ["Russian", "Russian", "English"],
+    })
+    pq.write_table(ira, tmp_path / "ira.parquet")
+    report = ingest([tmp_path / "ira.parquet"], ADAPTERS["ira"], tmp_path / "a.parquet")
+    assert (report.rows_written, report.skipped["no account"]) == (2, 1)
+    rows = pq.read_table(tmp_path / "a.parquet").to_pylist()
+    assert rows[0]["repost_of"] == rows[1]["repost_of"] == "text:привет мир #выборы"
+    assert rows[0]["hashtags"] == ["выборы"]
+    lines = tmp_path / "posts.jsonl"
+    lines.write_text('{"user": "u1", "at": 1700000000, "body": "hi https://Ex.com/a?utm_source=z"}\n'
+                     '{"user": "u2", "at": \n'
+                     '{"user": "u3", "at": 1700000060, "body": "RT @u1: hi"}\n')
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text('name = "mine"\nplatform = "mastodon"\n[columns]\naccount = "user"\n'
+                       'time = "at"\ntext = "body"\n[options]\ntime_format = "epoch"\n'
+                       'retweet_prefix = true\n')
+    report = ingest([lines], adapters.resolve(str(mapping)), tmp_path / "b.parquet")
+    assert report.rows_written == 2 and report.skipped_total == 1
+    rows = pq.read_table(tmp_path / "b.parquet").to_pylist()
+    assert rows[0]["platform"] == "mastodon" and rows[0]["urls"] == ["ex.com/a"]
+    assert rows[0]["domains"] == ["ex.com"] and rows[1]["repost_of"] == "text:hi"
+
+
+def test_mapping_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[columns]\naccount = "user"\ntime = "at"\nfollowers = "f"\n')
+    with pytest.raises(MappingError, match="unknown canonical column.*followers"):
+        Mapping.from_toml(bad)
+    bad.write_text('[columns]\ntext = "body"\n')
+    with pytest.raises(MappingError, match="must name the source of 'account'"):
+        Mapping.from_toml(bad)
+    with pytest.raises(MappingError, match="unknown adapter"):
+        adapters.resolve("no-such-adapter")
+
+
+cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(cell, min_size=1, max_size=7), min_size=1, max_size=12))
+def test_ingest_never_loses_count_of_rows(tmp_path: Path, rows: list[list[str]]) -> None:
+    """Whatever the CSV holds, every line is written or counted as skipped, never both."""
+    source = tmp_path / "fuzz.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(GOP_HEADER)
+        for row in rows:
+            writer.writerow(row)
+    try:
+        report = ingest([source], ADAPTERS["gopdebate"], tmp_path / "fuzz.parquet")
+    except MappingError as error:  # a header DuckDB could not sniff is refused whole
+        assert "cannot read" in error.message
+        return
+    assert report.rows_written + report.skipped_total == report.rows_read
+    assert report.rows_read <= len(rows)
+
+
+def test_cli_ingest_detect_report(tmp_path: Path) -> None:
+    runner = CliRunner()
+    source = tmp_path / "gop.csv"
+    rows = []
+    for k in range(3):
+        for i in range(4):
+            rows.append([f"{k}{i}", f"op{i}", f"RT @src: message {k}", f"06-08-2015 18:0{k}", "0"])
+    write_gop(source, rows)
+    posts = tmp_path / "posts.parquet"
+    result = runner.invoke(app, ["cib", "ingest", str(source), "--adapter", "gopdebate",
+                                 "-o", str(posts)])
+    assert result.exit_code == 0, result.output
+    assert "12 posts from 4 accounts" in result.output
+    out = tmp_path / "result.json"
+    result = runner.invoke(app, ["cib", "detect", str(posts), "-o", str(out),
+                                 "--signals", "co_repost,copy_text"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["flagged_accounts"] == 4 and data["signals"] == ["co_repost", "copy_text"]
+    result = runner.invoke(app, ["cib", "detect", str(posts), "-o", str(out), "--signals", "x"])
+    assert result.exit_code == 1 and "unknown signal(s) x" in result.output
+    result = runner.invoke(app, ["cib", "ingest", str(source), "--adapter", "ira",
+                                 "-o", str(posts)])
+    assert result.exit_code == 1 and "error: " in result.output and "'author_id'" in result.output
