@@ -52,6 +52,9 @@ class DuckDBEngine:
             config["memory_limit"] = memory_limit
         self.connection = duckdb.connect(config=config)
         self.connection.execute("SET enable_progress_bar = false").fetchall()
+        # steps are temporary tables of one run: checkpointing them to disk as they grow
+        # costs seconds and saves nothing
+        self.connection.execute("SET checkpoint_threshold = '100GB'").fetchall()
 
     def register_parquet(self, name: str, path: Path) -> None:
         source = str(path / "*.parquet") if path.is_dir() else str(path)
