@@ -26,6 +26,7 @@ class Dialect:
     filter_template: str
     list_min_template: str
     hash_any_template: str
+    starts_with_template: str
     ln_template: str = "ln({0})"
 
     def explode(self, list_expr: str) -> str:
@@ -45,6 +46,9 @@ class Dialect:
         """A hash for ordering and bucketing inside one query (MinHash): the engine's native
         type, no conversion, so it is cheap inside list lambdas."""
         return self.hash_any_template.format(", ".join(exprs))
+
+    def starts_with(self, expr: str, prefix: str) -> str:
+        return self.starts_with_template.format(expr, prefix)
 
     def first_n(self, aggregate_list_expr: str, n: int) -> str:
         """The first ``n`` elements of a list produced by ``collect_sorted``."""
@@ -93,6 +97,7 @@ DUCKDB = Dialect(
     filter_template="list_filter({0}, lambda {1}: {2})",
     list_min_template="list_min({0})",
     hash_any_template="hash({0})",
+    starts_with_template="starts_with({0}, '{1}')",
 )
 
 SPARK = Dialect(
@@ -109,4 +114,5 @@ SPARK = Dialect(
     filter_template="filter({0}, {1} -> {2})",
     list_min_template="array_min({0})",
     hash_any_template="xxhash64({0})",
+    starts_with_template="startswith({0}, '{1}')",
 )

@@ -131,8 +131,9 @@ def near_copy_steps(d: Dialect, p: Params) -> list[tuple[str, str]]:
     rounds of label propagation over the band buckets: posts that share a bucket, directly or
     through one other post, get one cluster id. Reposts are left to ``co_repost``. A set's
     minimum does not care about repeats, so words are not de-duplicated."""
-    cleaned = d.replace_all("lower(text)", r"https?://\S+|@\S+", " ")
-    words = d.filter(d.split(cleaned, " "), "w", "length(w) > 1")
+    words = d.filter(d.split("lower(text)", " "), "w",
+                     f"length(w) > 1 AND NOT {d.starts_with('w', 'http')} "
+                     f"AND NOT {d.starts_with('w', '@')}")
     k = p.minhash_bands * p.minhash_rows
     hashed = d.transform("words", "w", d.hash_any("w"))
     mins = ", ".join(
