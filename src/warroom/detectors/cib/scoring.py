@@ -5,8 +5,10 @@ a crowd: the objects are *rare* (shared by few accounts: weight ln(1 + accounts 
 TF-IDF, smoothed: ln(1 + accounts / sharers)) and shared *in sync* (most of an object's sharers acted inside one window, where a crowd
 spreads over hours). Each pair's weight is the sum, over signals, of the signal's weight times
 its rarity-times-synchrony sum; Leiden (igraph + leidenalg) clusters the fused graph; a cluster
-is flagged when it holds enough distinct synchronised objects and nearly all of its shared
-objects were shared in sync. Every score comes with the objects behind it."""
+is flagged when it holds enough synchronised evidence and nearly all of its shared objects were
+shared in sync. The score says how far past both bars a cluster is (1 - e^-margin, where margin
+1.0 is exactly at the lower bar), so ranking by score and flagging agree: a cluster is flagged
+exactly when its score is at least 1 - 1/e ≈ 0.632. Every score comes with its evidence."""
 
 from __future__ import annotations
 
@@ -163,11 +165,13 @@ def score(engine: Engine, tables: list[str], thresholds: Thresholds) -> Scored:
         mean_sync = float(row["mean_sync"] or 0.0)
         count = int(row["evidence"])
         units = int(row["extra"] or 0)
-        cluster_score = mean_sync * (1.0 - math.exp(-units / thresholds.min_evidence))
         share_of_posts = count / max(1, posts.get(cluster_id, 0))
-        enough = units >= thresholds.min_evidence or (
-            count >= 1 and share_of_posts >= thresholds.min_share_of_posts)
-        flagged = size >= thresholds.min_size and enough and mean_sync >= thresholds.min_sync
+        # how far the cluster is past each bar: 1.0 = exactly at it
+        strength = max(units / thresholds.min_evidence,
+                       share_of_posts / thresholds.min_share_of_posts if count else 0.0)
+        margin = min(strength, mean_sync / thresholds.min_sync)
+        cluster_score = 1.0 - math.exp(-margin)
+        flagged = size >= thresholds.min_size and margin >= 1.0
         clusters.append(Cluster(
             id=cluster_id, members=sorted(members.get(cluster_id, [])),
             score=round(cluster_score, 4), flagged=flagged, evidence_objects=count,
