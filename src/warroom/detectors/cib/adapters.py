@@ -16,8 +16,10 @@ from warroom.errors import WarroomError
 
 # Text-derived fields. ``{t}`` is the text expression.
 URLS_FROM_TEXT = r"regexp_extract_all({t}, 'https?://[^\s""<>]+')"
-HASHTAGS_FROM_TEXT = r"list_transform(regexp_extract_all({t}, '#([\p{L}\p{N}_]+)', 1), lambda x: lower(x))"
-MENTIONS_FROM_TEXT = r"list_transform(regexp_extract_all({t}, '@([\p{L}\p{N}_]+)', 1), lambda x: lower(x))"
+HASHTAGS_FROM_TEXT = (r"list_transform(regexp_extract_all({t}, '#([\p{L}\p{N}_]+)', 1), "
+                      "lambda x: lower(x))")
+MENTIONS_FROM_TEXT = (r"list_transform(regexp_extract_all({t}, '@([\p{L}\p{N}_]+)', 1), "
+                      "lambda x: lower(x))")
 RETWEET_PREFIX = r"'^(?i:rt) @[\p{L}\p{N}_]+:\s*'"
 TEXT_KEY = r"'text:' || lower(trim({t}))"
 """A content key for reposts when the source has no ids. Reposts of one post carry the same
@@ -141,8 +143,10 @@ COORTWEET_GERMAN = Adapter(
         "post_id": 'CAST("post_id" AS VARCHAR)',
         "time": parse_time('min("timestamp")', "epoch"),
         "urls": "list(DISTINCT 'url:' || \"url_id\") FILTER (WHERE \"url_id\" IS NOT NULL)",
-        "hashtags": "list(DISTINCT 'tag:' || \"hashtag_id\") FILTER (WHERE \"hashtag_id\" IS NOT NULL)",
-        "domains": "list(DISTINCT 'domain:' || \"domain_id\") FILTER (WHERE \"domain_id\" IS NOT NULL)",
+        "hashtags": "list(DISTINCT 'tag:' || \"hashtag_id\") "
+        "FILTER (WHERE \"hashtag_id\" IS NOT NULL)",
+        "domains": "list(DISTINCT 'domain:' || \"domain_id\") "
+        "FILTER (WHERE \"domain_id\" IS NOT NULL)",
         "media": "list(DISTINCT 'phash:' || \"phash_id\") FILTER (WHERE \"phash_id\" IS NOT NULL)",
         "mentions": "[]",
     },

@@ -185,14 +185,14 @@ def _attach_examples(engine: Engine, clusters: list[Cluster], per_object: int) -
             f"SELECT object, account, ts FROM ev_{signal} WHERE object IN ({objects}) "
             "ORDER BY object, ts, account"
         ).to_pylist()
-        clusters_of = {}
+        clusters_of: dict[str, set[int]] = {}
         for cluster_id, obj in items:
             clusters_of.setdefault(obj, set()).add(cluster_id)
         for row in rows:
-            cluster_id = member_of.get(row["account"])
-            if cluster_id is None or cluster_id not in clusters_of.get(row["object"], ()):
+            member = member_of.get(row["account"])
+            if member is None or member not in clusters_of.get(row["object"], ()):
                 continue
-            bucket = shares.setdefault((cluster_id, signal, row["object"]), [])
+            bucket = shares.setdefault((member, signal, row["object"]), [])
             if len(bucket) < per_object:
                 bucket.append({"account": row["account"], "ts": row["ts"]})
     keys = {(share["account"], share["ts"]) for bucket in shares.values() for share in bucket}

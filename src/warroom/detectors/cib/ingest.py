@@ -198,8 +198,8 @@ def ingest(paths: Sequence[Path], adapter: Adapter, output: Path,
             if file_format == "csv":
                 # read before the counting scan below, which would log the same lines again
                 rejected, = connection.execute(
-                    "SELECT count(DISTINCT CAST(file_id AS VARCHAR) || ':' || CAST(line AS VARCHAR)) "
-                    "FROM reject_errors").fetchall()[0]
+                    "SELECT count(DISTINCT CAST(file_id AS VARCHAR) || ':' || "
+                    "CAST(line AS VARCHAR)) FROM reject_errors").fetchall()[0]
                 report.examples = [
                     f"line {line}: {message}" for line, message in connection.execute(
                         "SELECT line, error_message FROM reject_errors ORDER BY line LIMIT 5"

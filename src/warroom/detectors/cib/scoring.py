@@ -1,12 +1,12 @@
 """Weighting, fusion and clustering: from pairs with evidence to scored networks.
 
 Why: raw co-share counts flag every fan of a viral post. Two things separate an operation from
-a crowd: the objects are *rare* (shared by few accounts: weight ln(1 + accounts / sharers), as in
-TF-IDF, smoothed: ln(1 + accounts / sharers)) and shared *in sync* (most of an object's sharers acted inside one window, where a crowd
-spreads over hours). Each pair's weight is the sum, over signals, of the signal's weight times
-its rarity-times-synchrony sum; Leiden (igraph + leidenalg) clusters the fused graph; a cluster
-is flagged when it holds enough synchronised evidence and nearly all of its shared objects were
-shared in sync. The score says how far past both bars a cluster is (1 - e^-margin, where margin
+a crowd: the objects are *rare* (shared by few accounts: weight ln(1 + accounts / sharers), a
+smoothed TF-IDF) and shared *in sync* (most of an object's sharers acted inside one window, where
+a crowd spreads over hours). Each pair's weight is the sum, over signals, of the signal's
+weight times its rarity-times-synchrony sum; Leiden (igraph + leidenalg) clusters the fused
+graph; a cluster is flagged when it holds enough synchronised evidence and nearly all of its
+shared objects were shared in sync. The score says how far past both bars a cluster is (1 - e^-margin, where margin
 1.0 is exactly at the lower bar), so ranking by score and flagging agree: a cluster is flagged
 exactly when its score is at least 1 - 1/e ≈ 0.632. Every score comes with its evidence."""
 
@@ -132,7 +132,8 @@ def score(engine: Engine, tables: list[str], thresholds: Thresholds) -> Scored:
         f"SELECT cluster, count_if(kind <> 'support' AND sync >= {thresholds.strong_sync}) "
         "AS evidence, sum(CASE WHEN kind = 'share' AND sync >= "
         f"{thresholds.strong_sync} THEN burst - 1 WHEN kind = 'activity' AND sync >= "
-        f"{thresholds.strong_sync} THEN 1 ELSE 0 END) AS extra, avg(CASE WHEN kind <> 'support' THEN sync END) AS mean_sync, "
+        f"{thresholds.strong_sync} THEN 1 ELSE 0 END) AS extra, "
+        "avg(CASE WHEN kind <> 'support' THEN sync END) AS mean_sync, "
         "min(first) AS first, max(last) AS last FROM cluster_objects GROUP BY cluster"
     ).to_pylist()
     by_signal = engine.query(
@@ -167,9 +168,9 @@ def score(engine: Engine, tables: list[str], thresholds: Thresholds) -> Scored:
         units = int(row["extra"] or 0)
         share_of_posts = count / max(1, posts.get(cluster_id, 0))
         # how far the cluster is past each bar: 1.0 = exactly at it
-        strength = max(units / thresholds.min_evidence,
-                       share_of_posts / thresholds.min_share_of_posts if count else 0.0)
-        margin = min(strength, mean_sync / thresholds.min_sync)
+        reach = max(units / thresholds.min_evidence,
+                    share_of_posts / thresholds.min_share_of_posts if count else 0.0)
+        margin = min(reach, mean_sync / thresholds.min_sync)
         cluster_score = 1.0 - math.exp(-margin)
         flagged = size >= thresholds.min_size and margin >= 1.0
         clusters.append(Cluster(
@@ -180,13 +181,13 @@ def score(engine: Engine, tables: list[str], thresholds: Thresholds) -> Scored:
             first=row["first"], last=row["last"], top_evidence=evidence.get(cluster_id, []),
         ))
     clusters.sort(key=lambda c: (-c.flagged, -c.score, -len(c.members), c.id))
-    cluster_score = {c.id: c.score for c in clusters}
+    score_of = {c.id: c.score for c in clusters}
     strength: dict[str, float] = {}
     for a, b, weight in zip(edges.column("a").to_pylist(), edges.column("b").to_pylist(),
                             edges.column("weight").to_pylist(), strict=True):
         strength[a] = strength.get(a, 0.0) + weight
         strength[b] = strength.get(b, 0.0) + weight
-    account_score = {account: cluster_score.get(cluster_id, 0.0)
+    account_score = {account: score_of.get(cluster_id, 0.0)
                      for account, cluster_id in membership.items()}
     return Scored(clusters=clusters, account_score=account_score, account_cluster=membership,
                   account_strength=strength, edges=edges)
