@@ -8,6 +8,7 @@ re-run on its own; the JSON result is the hand-over between them."""
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,16 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warroom.cli.common import console, err_console, one_line_errors
+from warroom.cli.common import (
+    DatabaseOption,
+    RecipientsOption,
+    console,
+    err_console,
+    one_line_errors,
+    open_exchange,
+    principal_named,
+)
+from warroom.cli.sharing import parse_recipients
 from warroom.detectors.cib import adapters
 from warroom.detectors.cib.detector import DetectionResult, detect
 from warroom.detectors.cib.ingest import ingest as ingest_posts
@@ -159,3 +169,68 @@ def _summary(result: DetectionResult) -> None:
 cib_app.command("ingest")(ingest)
 cib_app.command("detect")(detect_command)
 cib_app.command("report")(report)
+
+DEFAULT_DISARM = Path("../shared/data/taxonomies/disarm-stix.json")
+
+
+@one_line_errors
+def share(
+    result_file: Annotated[Path, typer.Argument(help="JSON result of 'warroom cib detect'.")],
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Share as this user (and organisation).")
+    ] = None,
+    tlp: Annotated[str, typer.Option(help="TLP of the shared findings.")] = "amber",
+    to: RecipientsOption = None,
+    bundle: Annotated[
+        Path | None, typer.Option(help="Write the STIX bundle here (instead of or as well).")
+    ] = None,
+    cluster: Annotated[
+        list[int] | None, typer.Option(help="Only these flagged clusters (default: all).")
+    ] = None,
+    platform: Annotated[str, typer.Option(help="Platform of the accounts (STIX account "
+                                                "type).")] = "twitter",
+    disarm: Annotated[
+        Path | None, typer.Option(help="DISARM STIX bundle, for technique names "
+                                       f"(default: {DEFAULT_DISARM} when present).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Share flagged clusters as STIX: a grouping with the evidence, user accounts, indicators
+    for the accounts and shared links, and the DISARM techniques the signals show."""
+    from warroom.detectors.cib.stix import DisarmCatalog
+    from warroom.model.stix import format_timestamp, now_micros
+    from warroom.model.tlp import TLP
+    from warroom.services import cib as service
+
+    if as_user is None and bundle is None:
+        raise ValueError("say where findings go: --as USER (share) and/or --bundle FILE")
+    result = load_result(result_file)
+    catalog_path = disarm or (DEFAULT_DISARM if DEFAULT_DISARM.exists() else None)
+    catalog = DisarmCatalog.load(catalog_path) if catalog_path else None
+    level = TLP.parse(tlp)
+    exchange = principal = None
+    recipients = None
+    created_by = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "warroom:cib"))
+    if as_user is not None:
+        _, store, exchange = open_exchange(database_url)
+        principal = principal_named(store, as_user)
+        created_by = store.directory.get_org(principal.org_id).identity_id
+        recipients = parse_recipients(store, to or [])
+    objects = service.findings_objects(
+        result, platform=platform, created_by=created_by, tlp=level,
+        timestamp=format_timestamp(now_micros()), disarm=catalog, clusters=cluster)
+    if not objects:
+        console.print("no flagged clusters: nothing to share")
+        return
+    from warroom.model.sharing import Recipients
+
+    count = service.share_findings(objects, exchange=exchange, principal=principal,
+                                   recipients=recipients or Recipients(), tlp=level,
+                                   bundle=bundle)
+    where = " and ".join(filter(None, [f"shared as {as_user}" if as_user else "",
+                                       f"written to {bundle}" if bundle else ""]))
+    console.print(f"{count} STIX objects for {len(cluster or result.flagged_clusters)} "
+                  f"clusters {where} (TLP {level.name})")
+
+
+cib_app.command("share")(share)

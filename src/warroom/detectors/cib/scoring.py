@@ -6,9 +6,10 @@ smoothed TF-IDF) and shared *in sync* (most of an object's sharers acted inside 
 a crowd spreads over hours). Each pair's weight is the sum, over signals, of the signal's
 weight times its rarity-times-synchrony sum; Leiden (igraph + leidenalg) clusters the fused
 graph; a cluster is flagged when it holds enough synchronised evidence and nearly all of its
-shared objects were shared in sync. The score says how far past both bars a cluster is (1 - e^-margin, where margin
-1.0 is exactly at the lower bar), so ranking by score and flagging agree: a cluster is flagged
-exactly when its score is at least 1 - 1/e ≈ 0.632. Every score comes with its evidence."""
+shared objects were shared in sync. The score says how far past both bars a cluster is
+(1 - e^-margin, where margin 1.0 is exactly at the lower bar), so ranking by score and flagging
+agree: a cluster is flagged exactly when its score is at least 1 - 1/e ≈ 0.632. Every score
+comes with its evidence."""
 
 from __future__ import annotations
 
