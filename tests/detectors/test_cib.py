@@ -313,3 +313,42 @@ def test_shared_findings_reach_only_their_recipients(tmp_path: Path, store, sett
     assert exchange.count(outsider, ObjectQuery()) == {"total": 0}
     grouping = next(o["id"] for o in objects if o["type"] == "grouping")
     assert exchange.page(outsider, ObjectQuery(ids=(grouping,)), transport="test").rows == []
+
+
+def test_html_report_is_self_contained_and_escapes_what_accounts_wrote(tmp_path: Path) -> None:
+    import re
+    from html.parser import HTMLParser
+
+    from warroom.detectors.cib.report import render_html
+
+    evil = "<script>alert(1)</script>"
+    rows = [dict(row, account=evil) if row["account"] == NETWORK[0] else row
+            for row in world_rows()]
+    rows = [dict(row, text=f'{row["text"]} <img src=x onerror=alert(2)>') for row in rows]
+    path = tmp_path / "evil.parquet"
+    pq.write_table(canonical_table(rows), path)
+    result = detect(path)
+    assert evil in result.flagged_accounts
+    page = render_html(result)
+    assert evil not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page)
+    assert page.count("<circle") >= len(result.flagged_accounts)
+    for account in NETWORK[1:]:
+        assert account in page
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: dict[str, int] = {}
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.open[tag] = self.open.get(tag, 0) + 1
+
+        def handle_endtag(self, tag: str) -> None:
+            self.open[tag] = self.open.get(tag, 0) - 1
+
+    checker = Balance()
+    checker.feed(page)
+    assert all(checker.open.get(tag, 0) == 0 for tag in ("svg", "table", "details", "h3"))
+    assert "<script" not in page
