@@ -6,10 +6,11 @@ smoothed TF-IDF) and shared *in sync* (most of an object's sharers acted inside 
 a crowd spreads over hours). Each pair's weight is the sum, over signals, of the signal's
 weight times its rarity-times-synchrony sum; Leiden (igraph + leidenalg) clusters the fused
 graph; a cluster is flagged when it holds enough synchronised evidence and nearly all of its
-shared objects were shared in sync. The score says how far past both bars a cluster is
-(1 - e^-margin, where margin 1.0 is exactly at the lower bar), so ranking by score and flagging
-agree: a cluster is flagged exactly when its score is at least 1 - 1/e ≈ 0.632. Every score
-comes with its evidence."""
+shared objects were shared in sync. The score is 1 - e^-margin: below the bars the margin is how
+close the cluster came (1.0 = at the lower bar), past them 1 + synchrony × ln(1 + units / bar),
+so ranking by score and flagging agree (flagged exactly when the score is at least 1 - 1/e ≈
+0.632) and, among flagged clusters, more synchronised evidence ranks higher. Every score comes
+with its evidence."""
 
 from __future__ import annotations
 
@@ -172,8 +173,10 @@ def score(engine: Engine, tables: list[str], thresholds: Thresholds) -> Scored:
         reach = max(units / thresholds.min_evidence,
                     share_of_posts / thresholds.min_share_of_posts if count else 0.0)
         margin = min(reach, mean_sync / thresholds.min_sync)
-        cluster_score = 1.0 - math.exp(-margin)
         flagged = size >= thresholds.min_size and margin >= 1.0
+        if flagged:  # past both bars: more synchronised evidence ranks higher
+            margin = 1.0 + mean_sync * math.log1p(units / thresholds.min_evidence)
+        cluster_score = 1.0 - math.exp(-margin)
         clusters.append(Cluster(
             id=cluster_id, members=sorted(members.get(cluster_id, [])),
             score=round(cluster_score, 4), flagged=flagged, evidence_objects=count,
