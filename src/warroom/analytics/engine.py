@@ -7,6 +7,7 @@ and on a Spark cluster for data beyond one machine (DESIGN.md, scale path)."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,8 +84,8 @@ class DuckDBEngine:
 class SparkEngine:
     """PySpark: local mode by default (``master="local[2]"``) or any cluster URL.
 
-    Needs the optional extra (``pip install 'warroom[spark]'``) and Java 17+. Steps are cached
-    temporary views; Arrow tables are handed over through Parquet files in a scratch folder."""
+    Needs the optional extra (``pip install 'warroom[spark]'``) and Java 17+. Steps are locally
+    checkpointed temporary views; Arrow tables are handed over through Parquet files in a scratch folder."""
 
     dialect = SPARK
 
@@ -95,13 +96,14 @@ class SparkEngine:
             raise RuntimeError(
                 "the Spark engine needs the optional extra: pip install 'warroom[spark]'"
             ) from error
-        os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         self._scratch = tempfile.TemporaryDirectory(prefix="warroom-spark-")
         self.session = (
             SparkSession.builder.master(master)
             .appName(app_name)
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.ansi.enabled", "false")
@@ -120,8 +122,10 @@ class SparkEngine:
         self.register_parquet(name, target)
 
     def materialise(self, name: str, sql: str) -> None:
-        frame = self.session.sql(sql).cache()
-        frame.count()
+        # a local checkpoint computes the step now and cuts its lineage: later steps refer to
+        # earlier ones several times, and re-expanding every view would grow each plan
+        # exponentially (label propagation refers to each previous round twice)
+        frame = self.session.sql(sql).localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
         self._cached.append(name)
 

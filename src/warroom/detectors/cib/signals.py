@@ -92,7 +92,7 @@ def _text_events(d: Dialect, p: Params) -> str:
 def _creation_events(d: Dialect, p: Params) -> str:
     created = d.epoch("account_created")
     return (f"SELECT DISTINCT account, {created} AS ts, 'created:' || CAST(CAST(floor({created} / "
-            f"{p.creation_window}) AS BIGINT) AS VARCHAR) AS object FROM p "
+            f"{p.creation_window}) AS BIGINT) AS STRING) AS object FROM p "
             "WHERE account_created IS NOT NULL")
 
 
@@ -165,7 +165,7 @@ def near_copy_steps(d: Dialect, p: Params) -> list[tuple[str, str]]:
                       "k ON b.band = k.band AND b.key = k.key GROUP BY b.pid"))
         label = f"nc_label{round_}"
     steps.append(("near_copies",
-                  f"SELECT pid, 'copy:' || CAST(label AS VARCHAR) AS cluster FROM {label}"))
+                  f"SELECT pid, 'copy:' || CAST(label AS STRING) AS cluster FROM {label}"))
     return steps
 
 
