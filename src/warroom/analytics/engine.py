@@ -85,7 +85,8 @@ class SparkEngine:
     """PySpark: local mode by default (``master="local[2]"``) or any cluster URL.
 
     Needs the optional extra (``pip install 'warroom[spark]'``) and Java 17+. Steps are locally
-    checkpointed temporary views; Arrow tables are handed over through Parquet files in a scratch folder."""
+    checkpointed temporary views; Arrow tables are handed over through Parquet files in a
+    scratch folder."""
 
     dialect = SPARK
 
