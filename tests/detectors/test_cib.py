@@ -352,3 +352,27 @@ def test_html_report_is_self_contained_and_escapes_what_accounts_wrote(tmp_path:
     checker.feed(page)
     assert all(checker.open.get(tag, 0) == 0 for tag in ("svg", "table", "details", "h3"))
     assert "<script" not in page
+
+
+def test_twitter_information_operations_archive(tmp_path: Path) -> None:
+    header = ["tweetid", "userid", "user_screen_name", "account_creation_date", "tweet_text",
+              "tweet_time", "in_reply_to_tweetid", "retweet_tweetid", "urls", "hashtags",
+              "user_mentions", "is_retweet"]
+    rows = [
+        ["101", "u1", "alpha", "2016-03-01", "RT @x: vote early", "2016-10-01 12:00", "", "900",
+         "[]", "[]", "[x1]", "True"],
+        ["102", "u2", "beta", "2016-03-01", "see https://t.co/a #Vote #Now", "2016-10-01 12:00",
+         "55", "", "[https://example.org/x?utm_source=tw]", "[Vote, Now]", "[]", "False"],
+    ]
+    source = tmp_path / "io.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    report = ingest([source], ADAPTERS["twitter-io"], tmp_path / "io.parquet")
+    assert report.rows_written == 2 and report.skipped_total == 0
+    first, second = pq.read_table(tmp_path / "io.parquet").to_pylist()
+    assert (first["post_id"], first["repost_of"], first["mentions"]) == ("101", "900", ["x1"])
+    assert first["account_created"] == dt.datetime(2016, 3, 1)
+    assert second["reply_to"] == "55" and second["hashtags"] == ["vote", "now"]
+    assert second["urls"] == ["example.org/x"] and second["domains"] == ["example.org"]

@@ -181,8 +181,8 @@ def ingest(paths: Sequence[Path], adapter: Adapter, output: Path,
         missing = adapter.missing(available)
         if missing:
             raise MappingError(
-                f"{paths[0].name} has no column {', '.join(repr(m) for m in missing)} needed by "
-                f"adapter {adapter.name!r}; it has: {', '.join(available[:20])}. Pick another "
+                f"{paths[0].name} lacks column(s) {', '.join(repr(m) for m in missing)} needed "
+                f"by adapter {adapter.name!r}; it has: {', '.join(available[:20])}. Pick another "
                 "--adapter or write a mapping file (docs/cib.md, 'Your own format')"
             )
         connection.execute(f"CREATE TEMP VIEW raw AS {_canonical_select(adapter)}").fetchall()

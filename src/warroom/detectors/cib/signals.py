@@ -29,9 +29,9 @@ class Params:
     """Two shares of one object less than this many seconds apart count as together (with
     minute-resolution times, 60 means the same minute)."""
     max_object_accounts: int = 500
-    """Objects shared by more accounts are viral, not evidence; skipped (and reported)."""
+    """Objects shared by more accounts are viral, not evidence: they link nobody."""
     min_text_words: int = 5
-    """Posts with fewer distinct words are too short to call copies of each other."""
+    """Posts with fewer words (links and handles not counted) are too short to call copies."""
     minhash_bands: int = 3
     minhash_rows: int = 3
     """Near copies: 3 bands of 3 rows find word sets with Jaccard similarity ≥ ~0.7."""
