@@ -376,3 +376,22 @@ def test_twitter_information_operations_archive(tmp_path: Path) -> None:
     assert first["account_created"] == dt.datetime(2016, 3, 1)
     assert second["reply_to"] == "55" and second["hashtags"] == ["vote", "now"]
     assert second["urls"] == ["example.org/x"] and second["domains"] == ["example.org"]
+
+
+def test_cli_share_writes_a_bundle_and_refuses_without_a_destination(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result_file = tmp_path / "result.json"
+    result_file.write_text(json.dumps(detect(_linked_world(tmp_path)).as_dict()))
+    bundle = tmp_path / "findings.json"
+    out = runner.invoke(app, ["cib", "share", str(result_file), "--bundle", str(bundle),
+                              "--tlp", "green"])
+    assert out.exit_code == 0, out.output
+    objects = json.loads(bundle.read_text())["objects"]
+    assert {o["type"] for o in objects} >= {"grouping", "user-account", "indicator"}
+    green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+    assert all(o["object_marking_refs"] == [green] for o in objects)
+    out = runner.invoke(app, ["cib", "share", str(result_file)])
+    assert out.exit_code == 1 and "--bundle" in out.output
+    out = runner.invoke(app, ["cib", "share", str(tmp_path / "linked.parquet"), "--bundle",
+                              str(bundle)])
+    assert out.exit_code == 1 and "not JSON" in out.output
