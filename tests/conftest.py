@@ -67,11 +67,12 @@ WORKER_COUNTS: dict[str, Counter[str]] = {}
 
 
 def _local_counts() -> dict[str, Counter[str]]:
-    from tests.access import test_policy_properties, test_transports_oracle
+    from tests.access import test_inference, test_policy_properties, test_transports_oracle
 
     return {
         "access oracle, policy module": test_policy_properties.CHECKED,
         "access oracle, every transport": test_transports_oracle.CHECKED,
+        "inference oracle, every transport": test_inference.CHECKED,
     }
 
 

@@ -66,3 +66,12 @@ class NotAcceptable(WarroomError):
 class UnsupportedMediaType(WarroomError):
     status = 415
     title = "Unsupported media type"
+
+
+class TooManyRequests(WarroomError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -6,7 +6,10 @@ decision in this one module; storage only applies the filters built here and the
 call in. Every function denies by default and fails closed: an unknown audience, a missing
 membership or an exception means "no".
 
-Rules (DESIGN.md, "Access model"):
+Rules (DESIGN.md, "Access model"; docs/security.md holds the threat model):
+- no answer depends on anything the caller may not read: filters match only what the caller
+  sees (an anonymous author is nobody's filter value), versions are "first" and "last" among the
+  versions the caller reads, writes are refused only for what the caller already knows exists;
 - the author organisation always reads its own objects;
 - an audience is readable by the community, by named organisations, or by members of any of
   its sharing groups (OR);
@@ -14,19 +17,27 @@ Rules (DESIGN.md, "Access model"):
   whole community; an audience whose TLP and recipients disagree is readable by its author only;
 - anonymous submissions show an instance identity to everyone but the author org and instance
   admins;
+- confidential groups hide their members (and their owner) from the other members; where that
+  meets "who saw what we shared" in the audit log, confidentiality wins;
 - invisible things are answered with 404 by the callers, never 403.
+
+Every decision that catches an unexpected error denies and logs it (without the caller's data),
+so a bug shows in the log rather than as an empty exchange.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from warroom.errors import Forbidden, NotFound, PolicyViolation
 from warroom.model.collections import CollectionKind, CollectionRef
 from warroom.model.orgs import Principal, SharingGroup
 from warroom.model.sharing import Recipients
 from warroom.model.tlp import TLP
+
+log = logging.getLogger("warroom.policy")
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,12 @@ class ReadFilter:
     @property
     def empty(self) -> bool:
         return self.author_org_id is None and not self.audience_ids
+
+    def author_shown(self, author_org_id: int, anonymous: bool) -> bool:
+        """Whether the caller sees (and may filter on) ``author_org_id`` as a row's author.
+        Storage applies the same rule in SQL (``ObjectStore``): an anonymous submission's
+        author is hidden from every filter the caller could use to find it."""
+        return not anonymous or self.reveal_anonymous or author_org_id == self.reveal_org_id
 
 
 NOTHING = ReadFilter(author_org_id=None, audience_ids=frozenset())
@@ -80,6 +97,7 @@ def audience_readable(principal: Principal, audience: StoredAudience) -> bool:
             return True
         return bool(rec.group_ids & principal.group_ids)
     except Exception:  # noqa: BLE001 - fail closed on any surprise
+        log.exception("audience check failed; denying (audience %s)", getattr(audience, "id", "?"))
         return False
 
 
@@ -119,7 +137,9 @@ def read_filter(
             reveal_anonymous=principal.instance_admin,
             reveal_org_id=principal.org_id,
         )
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - fail closed on any surprise
+        log.exception("read filter failed; the caller reads nothing (user %s)",
+                      getattr(principal, "user_id", "?"))
         return NOTHING
 
 
@@ -216,18 +236,44 @@ def check_share(
             raise PolicyViolation(f"unknown sharing group {group_id} (or you are not a member)")
 
 
-def check_new_version(principal: Principal, owner_org_id: int | None, object_id: str) -> None:
-    """Only the organisation that created an object may add versions of it."""
-    if owner_org_id is not None and owner_org_id != principal.org_id:
+def check_created_by(principal: Principal, object_id: str, created_by_ref: str | None,
+                     member_identities: Mapping[str, int]) -> None:
+    """An organisation shares only in its own name: ``created_by_ref`` may name itself or any
+    identity that is not a member organisation's (an anonymous one, a source outside)."""
+    owner = member_identities.get(created_by_ref or "")
+    if owner is not None and owner != principal.org_id:
         raise PolicyViolation(
-            f"{object_id} belongs to another organisation; only its creator may add versions"
+            f"{object_id}: created_by_ref names another member organisation; "
+            "share only in your own name"
         )
 
 
-def check_delete(principal: Principal, author_org_id: int, visible: bool) -> None:
+def check_new_version(
+    principal: Principal, object_id: str, *, observable: bool, own_versions: bool,
+    others_visible: bool,
+) -> None:
+    """Whether ``principal`` may write a version of ``object_id``.
+
+    Each organisation writes its own versions of an id. Observables (STIX cyber-observables,
+    whose ids are fixed by their values) may be shared by any number of organisations: each
+    share adds that organisation's audience. Any other object belongs to the organisation that
+    created it: a write is refused only when the caller already *sees* another organisation's
+    version of the id. An id that exists but is hidden from the caller is accepted exactly as an
+    unused one would be (the refusal would tell that it exists); the caller's versions then form
+    their own lineage, and readers who see both see the versions of both."""
+    if observable or own_versions or not others_visible:
+        return
+    raise PolicyViolation(
+        f"{object_id} belongs to another organisation; only its creator may add versions"
+    )
+
+
+def check_delete(principal: Principal, *, own: bool, visible: bool) -> None:
+    """An organisation deletes only its own versions of an object it can see (what it may not
+    see answers 404, like what does not exist)."""
     if not visible:
         raise NotFound("object not found")
-    if author_org_id != principal.org_id or not principal.role.may_write:
+    if not own or not principal.role.may_write:
         raise Forbidden("only the author organisation's analysts may delete an object")
 
 
@@ -260,6 +306,28 @@ def group_visible(principal: Principal, group: SharingGroup) -> bool:
     )
 
 
+def group_owner_shown(principal: Principal, group: SharingGroup) -> int | None:
+    """The owner organisation, unless the group is confidential and the caller is only one of
+    its members (the owner is a member too: naming it would reveal one)."""
+    if not group_visible(principal, group):
+        return None
+    if group.confidential and not (
+        principal.instance_admin or group.owner_org_id == principal.org_id
+    ):
+        return None
+    return group.owner_org_id
+
+
+def feedback_is_anonymous(recipients: Recipients, groups: Mapping[int, SharingGroup]) -> bool:
+    """Feedback (a sighting, an opinion) goes to the audience of the object it is about. When
+    that audience includes a confidential group, naming the giver would tell the other members
+    that the giver is one of them: such feedback is given anonymously (its real author stays
+    known to its own organisation and to instance admins)."""
+    return any(
+        groups[g].confidential if g in groups else True for g in recipients.group_ids
+    )
+
+
 def group_members_shown(principal: Principal, group: SharingGroup) -> frozenset[int]:
     """The member organisations ``principal`` may see: all of them, unless the group is
     confidential, where members see only themselves and the owner sees all."""
@@ -277,10 +345,90 @@ def may_manage_group(principal: Principal, group: SharingGroup) -> bool:
 
 
 def audit_scope(principal: Principal) -> int | None:
-    """Audit entries ``principal`` may read: all (None) for instance admins, else those whose
-    actor or object author is the caller's organisation (an org admin's view)."""
+    """Which audit entries ``principal`` may list at all: every one (None) for instance admins;
+    for an organisation's admins, the candidates :func:`audit_view` then decides on (their
+    organisation's own actions, reads of what it authored, and administration of it)."""
     if principal.instance_admin:
         return None
     if not principal.role.may_manage:
         raise Forbidden("organisation admins only")
     return principal.org_id
+
+
+@dataclass(frozen=True)
+class AuditFacts:
+    """An audit entry as policy sees it (storage's ``AuditEntry`` has these fields)."""
+
+    user_id: int | None
+    org_id: int | None
+    action: str
+    author_org_id: int | None
+    anonymous: bool
+    audience: StoredAudience | None
+    scope_org_id: int | None
+
+
+def audit_view(
+    principal: Principal, entry: AuditFacts, groups: Mapping[int, SharingGroup]
+) -> AuditFacts | None:
+    """What ``principal`` may see of one audit entry: the entry, a redacted copy, or None.
+
+    - Instance admins see every entry whole.
+    - Administration entries belong to the organisation they are about (``scope_org_id``): an
+      instance admin's change to another organisation's group is not its own organisation's.
+    - An organisation's own reads and writes: shown, but the author of an anonymous submission
+      stays hidden unless it is the organisation itself.
+    - Reads of what the organisation authored ("who saw what we shared"): shown only for
+      readers it could know are recipients — everyone for a community object, the
+      organisations it named, and members of groups whose member list it may see. A member of
+      a confidential group it does not own is not shown, not even as a count: confidentiality
+      wins. The reader's user id is never shown to another organisation.
+    """
+    try:
+        if principal.instance_admin:
+            return entry
+        org = principal.org_id
+        if entry.action == "admin":
+            return entry if entry.scope_org_id == org else None
+        if entry.org_id == org:
+            if entry.anonymous and entry.author_org_id != org:
+                return replace(entry, author_org_id=None)
+            return entry
+        if entry.author_org_id != org or entry.org_id is None:
+            return None
+        audience = entry.audience
+        if audience is None or not tlp_allows(audience.recipients, audience.tlp):
+            return None
+        rec = audience.recipients
+        known = rec.community or entry.org_id in rec.org_ids or any(
+            entry.org_id in group_members_shown(principal, groups[g])
+            for g in rec.group_ids
+            if g in groups
+        )
+        return replace(entry, user_id=None) if known else None
+    except Exception:  # noqa: BLE001 - fail closed on any surprise
+        log.exception("audit view failed; entry withheld")
+        return None
+
+
+def admin_scope(*, org_id: int | None = None, group: SharingGroup | None = None) -> int | None:
+    """Which organisation's admins may read an administration entry: the organisation a user or
+    key belongs to, the owner of a group; None (instance admins only) for instance-wide acts
+    such as adding an organisation."""
+    if group is not None:
+        return group.owner_org_id
+    return org_id
+
+
+def watch_asset_orgs(principal: Principal, requested: Iterable[int] | None) -> list[int]:
+    """The organisations whose protected assets a watch that shares as ``principal`` may use:
+    its own. Alerts name what they imitate, so watching another organisation's assets and
+    sharing the alerts would tell the recipients what that organisation protects."""
+    wanted = set(requested) if requested is not None else {principal.org_id}
+    others = wanted - {principal.org_id}
+    if others:
+        raise PolicyViolation(
+            "a watch that shares alerts uses only your own organisation's assets; run it "
+            "without --as (alerts to a report or bundle files) to watch other organisations'"
+        )
+    return [principal.org_id]

@@ -45,3 +45,11 @@ class Settings(BaseSettings):
         "(writes are always recorded).",
     )
     log_level: str = Field(default="info", description="Log level of the server.")
+    auth_failure_limit: int = Field(
+        default=20,
+        description="Failed authentications an address may make within auth_failure_window "
+        "before it gets 429 Too Many Requests (0: no limit).",
+    )
+    auth_failure_window: float = Field(
+        default=60.0, description="Seconds over which failed authentications are counted."
+    )

@@ -220,7 +220,7 @@ def test_directory_management_is_scoped(client: TestClient, scenario: Scenario) 
     assert client.patch(
         f"/api/v1/users/{user_id}", json={"disabled": True}, headers=auth(a_admin)
     ).json()["disabled"]
-    audit = client.get("/api/v1/audit", headers=auth(host)).json()
+    audit = client.get("/api/v1/audit", headers=auth(host)).json()["entries"]
     assert any("created key" in e["detail"] for e in audit)
     assert client.get("/api/v1/audit", headers=auth(b)).status_code == 403
 

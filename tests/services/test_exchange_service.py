@@ -9,6 +9,7 @@ from warroom.errors import Conflict, Forbidden, InvalidStix, NotFound, PolicyVio
 from warroom.model.orgs import Role
 from warroom.model.sharing import Recipients
 from warroom.model.tlp import TLP
+from warroom.services.audit import AuditService
 from warroom.services.exchange import ExchangeService, anonymous_identity_id
 from warroom.settings import Settings
 from warroom.storage.objects import ObjectQuery
@@ -128,19 +129,23 @@ def test_anonymous_submission_hides_the_author_except_from_admins(
 def test_amber_and_red_reads_and_writes_are_audited(
     service: ExchangeService, scenario: Scenario
 ) -> None:
-    a, b = scenario.add_org("A"), scenario.add_org("B")
+    a, b = scenario.add_org("A", role=Role.ADMIN), scenario.add_org("B", role=Role.ADMIN)
     to_b = Recipients(org_ids=frozenset({b.org.id}))
     red, green = indicator(1, tlp=TLP.RED), indicator(2, tlp=TLP.GREEN)
     service.share(a.principal, [red, green], to_b, transport="test")
     service.page(b.principal, ObjectQuery(), transport="taxii")
-    entries = [e for _, e in service.store.records.list_audit(None)]
+    entries = list(service.store.records.iter_audit(None))
     assert {(e.action, e.org_id, e.stix_id, e.transport) for e in entries} == {
         ("write", a.org.id, red["id"], "test"),
         ("read", b.org.id, red["id"], "taxii"),
     }
-    # the author's admins see who read their object; the reader's admins see their own reads
-    assert [e.action for _, e in service.store.records.list_audit(a.org.id)] == ["read", "write"]
-    assert [e.action for _, e in service.store.records.list_audit(b.org.id)] == ["read"]
+    # the author's admins see who read their object (B was named); the reader's admins see
+    # their own reads
+    audit = AuditService(service.store)
+    seen_by_a = audit.page(a.principal).entries
+    assert [(e.action, e.org_id) for e in seen_by_a] == [("read", b.org.id), ("write", a.org.id)]
+    assert seen_by_a[0].user_id is None  # another organisation's user is never named
+    assert [e.action for e in audit.page(b.principal).entries] == ["read"]
 
 
 def test_feedback_flows_to_the_author_and_stays_within_the_audience(

@@ -9,6 +9,9 @@ from fastapi import FastAPI
 from warroom import __version__
 from warroom.api.body_limit import BodyLimitMiddleware
 from warroom.api.errors import install_error_handlers
+from warroom.api.throttle import FailureLimiter
+from warroom.services.audit import AuditService
+from warroom.services.directory import DirectoryService
 from warroom.services.exchange import ExchangeService
 from warroom.settings import Settings
 from warroom.storage.store import Store
@@ -29,6 +32,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.exchange = ExchangeService(store, settings)
+    app.state.directory = DirectoryService(store)
+    app.state.audit = AuditService(store)
+    app.state.auth_limiter = FailureLimiter(
+        settings.auth_failure_limit, settings.auth_failure_window
+    )
     install_error_handlers(app)
 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_content_length)

@@ -14,6 +14,8 @@ from fastapi import Depends, Request
 
 from warroom.errors import Unauthorized
 from warroom.model.orgs import Principal
+from warroom.services.audit import AuditService
+from warroom.services.directory import DirectoryService
 from warroom.services.exchange import ExchangeService
 from warroom.settings import Settings
 from warroom.storage.store import Store
@@ -34,6 +36,16 @@ async def get_store(request: Request) -> Store:
 async def get_exchange(request: Request) -> ExchangeService:
     exchange: ExchangeService = request.app.state.exchange
     return exchange
+
+
+async def get_directory(request: Request) -> DirectoryService:
+    directory: DirectoryService = request.app.state.directory
+    return directory
+
+
+async def get_audit(request: Request) -> AuditService:
+    audit: AuditService = request.app.state.audit
+    return audit
 
 
 def authenticate(store: Store, authorization: str | None) -> Principal:
@@ -60,11 +72,21 @@ def authenticate(store: Store, authorization: str | None) -> Principal:
 
 
 def current_principal(request: Request) -> Principal:
+    """The caller, authenticated; an address with too many recent failures is refused (429)."""
     store: Store = request.app.state.store
-    return authenticate(store, request.headers.get("authorization"))
+    limiter = request.app.state.auth_limiter
+    client = request.client.host if request.client else "unknown"
+    limiter.check(client)
+    try:
+        return authenticate(store, request.headers.get("authorization"))
+    except Unauthorized:
+        limiter.failed(client)
+        raise
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ExchangeDep = Annotated[ExchangeService, Depends(get_exchange)]
+DirectoryDep = Annotated[DirectoryService, Depends(get_directory)]
+AuditDep = Annotated[AuditService, Depends(get_audit)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -12,16 +12,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from warroom.api.media import PROBLEM_MEDIA_TYPE, TAXII_MEDIA_TYPE
-from warroom.errors import WarroomError
+from warroom.errors import TooManyRequests, WarroomError
 
 TAXII_PREFIX = "/taxii2"
 AUTH_CHALLENGE = 'Basic realm="warroom", Bearer realm="warroom"'
 
 
 def error_response(
-    request: Request, status: int, title: str, description: str, details: Any = None
+    request: Request,
+    status: int,
+    title: str,
+    description: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    headers = {"WWW-Authenticate": AUTH_CHALLENGE} if status == 401 else {}
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = AUTH_CHALLENGE
     if request.url.path.startswith(TAXII_PREFIX):
         body: dict[str, Any] = {
             "title": title,
@@ -42,7 +49,10 @@ def error_response(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WarroomError)
     async def _domain(request: Request, exc: WarroomError) -> Response:
-        return error_response(request, exc.status, exc.title, exc.message, exc.details)
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
+        return error_response(request, exc.status, exc.title, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

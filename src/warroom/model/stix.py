@@ -91,6 +91,7 @@ class StixFacts:
     created_by_ref: str | None
     marking_refs: tuple[str, ...]
     canonical: bytes  # sorted-key compact JSON
+    granular_marking_refs: tuple[str, ...] = ()  # marking_ref of each granular marking
 
 
 def parse_json(data: bytes | str) -> Any:
@@ -195,6 +196,7 @@ def validate(obj: Any, index: int = 0) -> StixFacts:
         raise InvalidStix(f"{where}: 'object_marking_refs' must be a list")
     for ref in markings:
         check_identifier(ref, where, "object_marking_refs", "marking-definition")
+    granular = _granular_marking_refs(obj.get("granular_markings"), where)
     return StixFacts(
         id=object_id,
         type=stix_type,
@@ -204,7 +206,36 @@ def validate(obj: Any, index: int = 0) -> StixFacts:
         created_by_ref=created_by,
         marking_refs=tuple(markings),
         canonical=canonical_json(obj),
+        granular_marking_refs=granular,
     )
+
+
+def _granular_marking_refs(value: Any, where: str) -> tuple[str, ...]:
+    """The marking references of ``granular_markings`` (STIX 2.1 §7.2.3): each entry has a
+    non-empty ``selectors`` list and exactly one of ``marking_ref`` or ``lang``."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise InvalidStix(f"{where}: 'granular_markings' must be a non-empty list")
+    refs: list[str] = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise InvalidStix(f"{where}: each granular marking must be an object")
+        selectors = entry.get("selectors")
+        if not isinstance(selectors, list) or not selectors or not all(
+            isinstance(sel, str) and sel for sel in selectors
+        ):
+            raise InvalidStix(f"{where}: a granular marking needs a non-empty 'selectors' list")
+        has_ref, has_lang = "marking_ref" in entry, "lang" in entry
+        if has_ref == has_lang:
+            raise InvalidStix(
+                f"{where}: a granular marking has exactly one of 'marking_ref' and 'lang'"
+            )
+        if has_ref:
+            refs.append(
+                check_identifier(entry["marking_ref"], where, "marking_ref", "marking-definition")
+            )
+    return tuple(refs)
 
 
 def format_timestamp(micros: int) -> str:

@@ -76,7 +76,7 @@ def iter_readable(
     while True:
         page = exchange.page(
             principal,
-            ObjectQuery(**{**query.__dict__, "after_seq": after}),
+            ObjectQuery(**{**query.__dict__, "after": after}),
             transport=transport,
         )
         for row in page.rows:
@@ -85,7 +85,7 @@ def iter_readable(
             on_page(len(page.rows))
         if not page.more:
             return
-        after = page.rows[-1].seq
+        after = page.next_after
 
 
 def write_bundle(

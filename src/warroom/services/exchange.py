@@ -2,7 +2,7 @@
 
 Why: TAXII, REST and the CLI are three doors into the same rooms. Each door calls these methods
 with a :class:`~warroom.model.orgs.Principal`; every read goes through ``warroom.policy`` here,
-and every write of an audited TLP lands in the audit log.
+and every write of an audited TLP lands in the audit log, in the write's own transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Connection
 
 from warroom import policy
-from warroom.errors import InvalidInput, InvalidStix, NotFound, PolicyViolation, WarroomError
+from warroom.errors import InvalidInput, InvalidStix, NotFound, WarroomError
 from warroom.model.collections import CollectionRef
 from warroom.model.orgs import IDENTITY_NAMESPACE, Principal
 from warroom.model.sharing import Recipients, default_tlp_for
@@ -30,6 +30,7 @@ from warroom.model.stix import (
 )
 from warroom.model.tlp import MARKING_TO_TLP, TLP, tlp_of_markings
 from warroom.settings import Settings
+from warroom.storage.object_writes import Readable
 from warroom.storage.objects import ObjectQuery, ObjectRow, Page, PreparedObject, WriteOutcome
 from warroom.storage.records import AuditEntry, FeedbackSummary, Status
 from warroom.storage.store import Store
@@ -107,6 +108,8 @@ class ExchangeService:
                 r.version_text,
                 r.tlp,
                 r.author_org_id,
+                audience_id=r.audience_id,
+                anonymous=r.anonymous,
             )
             for r in rows
             if r.tlp.audited
@@ -126,8 +129,10 @@ class ExchangeService:
         visible = self.store.objects.select(
             rf, ObjectQuery(ids=(stix_id,), versions=("all",), limit=1)
         )
-        author = visible.rows[0].author_org_id if visible.rows else -1
-        policy.check_delete(principal, author, bool(visible.rows))
+        own = self.store.objects.select(
+            policy.authored_by(principal), ObjectQuery(ids=(stix_id,), versions=("all",), limit=1)
+        )
+        policy.check_delete(principal, own=bool(own.rows), visible=bool(visible.rows))
         deleted = self.store.objects.delete(policy.authored_by(principal), stix_id, query)
         ts = now_micros()
         self.store.records.audit(
@@ -142,6 +147,8 @@ class ExchangeService:
                     r.version_text,
                     r.tlp,
                     r.author_org_id,
+                    audience_id=r.audience_id,
+                    anonymous=r.anonymous,
                 )
                 for r in deleted
             ]
@@ -180,31 +187,20 @@ class ExchangeService:
         prepared: list[PreparedObject] = []
         skipped: list[StixFacts] = []
         checked: set[TLP] = set()
-        audience_ids: dict[TLP, int] = {}
         for f in facts:
             if f.type == "marking-definition" and f.id in MARKING_TO_TLP:
                 skipped.append(f)  # the standard TLP definitions are built in
                 continue
-            if f.created_by_ref in identities and f.created_by_ref != own_identity:
-                raise PolicyViolation(
-                    f"{f.id}: created_by_ref names another member organisation; "
-                    "share only in your own name"
-                )
-            object_tlp = tlp_of_markings(f.marking_refs)
-            if object_tlp is None:  # (TLP.CLEAR is 0: never test TLPs for truth)
-                object_tlp = tlp if tlp is not None else default_tlp_for(recipients)
+            policy.check_created_by(principal, f.id, f.created_by_ref, identities)
+            object_tlp = _object_tlp(f, tlp, recipients)
             if object_tlp not in checked:
                 policy.check_share(principal, recipients, object_tlp, org_ids, groups)
                 checked.add(object_tlp)
-                audience_ids[object_tlp] = self.store.objects.audience_id(recipients, object_tlp)
             body, original = f.canonical, None
-            if anonymous and f.created_by_ref is not None:
-                served = _loads(f.canonical)
-                served["created_by_ref"] = self.anonymous_identity
+            if anonymous:
+                served = _anonymised(_loads(f.canonical), own_identity, self.anonymous_identity)
                 body, original = canonical_json(served), f.canonical
-            elif anonymous:
-                original = f.canonical
-            prepared.append(PreparedObject(f, object_tlp, audience_ids[object_tlp], body, original))
+            prepared.append(PreparedObject(f, object_tlp, recipients, body, original))
         ts = now_micros()
         result: list[ShareResult] = []
 
@@ -221,6 +217,8 @@ class ExchangeService:
                     out.version_text,
                     out.tlp,
                     principal.org_id,
+                    audience_id=out.audience_id,
+                    anonymous=anonymous,
                 )
                 for out in written
                 if out.stored and out.tlp.audited
@@ -235,12 +233,23 @@ class ExchangeService:
                 principal.org_id,
                 prepared,
                 anonymous,
-                lambda object_id, owner: policy.check_new_version(principal, owner, object_id),
+                lambda object_id, observable, own, others: policy.check_new_version(
+                    principal, object_id, observable=observable, own_versions=own,
+                    others_visible=others,
+                ),
+                self._readable(principal),
                 on_written=record,
             )
         else:
             record(None, [])
         return result[0]
+
+    def _readable(self, principal: Principal) -> Readable:
+        """Whether ``principal`` reads a stored row, by its author and audience."""
+        rf = self.read_filter(principal)
+        return lambda author, audience: (
+            author == rf.author_org_id or audience in rf.audience_ids
+        )
 
     def _validate_all(self, objects: Sequence[Any]) -> list[StixFacts]:
         facts: list[StixFacts] = []
@@ -265,7 +274,7 @@ class ExchangeService:
         wanted = {
             ref
             for f in facts
-            for ref in f.marking_refs
+            for ref in (*f.marking_refs, *f.granular_marking_refs)
             if ref not in MARKING_TO_TLP and ref not in in_batch
         }
         if not wanted:
@@ -316,6 +325,9 @@ class ExchangeService:
         )
         if recipients.community and target.tlp >= TLP.AMBER:
             recipients = Recipients(org_ids=recipients.org_ids, group_ids=recipients.group_ids)
+        anonymous = policy.feedback_is_anonymous(
+            recipients, self.store.directory.groups(recipients.group_ids)
+        )
         identity = self.store.directory.get_org(principal.org_id).identity_id
         now = stix_now()
         if kind == "sighting":
@@ -353,7 +365,9 @@ class ExchangeService:
         else:
             raise InvalidInput("feedback kind must be 'sighting' or 'opinion'")
         obj["object_marking_refs"] = [target.tlp.marking_id]
-        result = self.share(principal, [obj], recipients, tlp=target.tlp, transport="rest")
+        result = self.share(
+            principal, [obj], recipients, tlp=target.tlp, anonymous=anonymous, transport="rest"
+        )
         seq_page = self.store.objects.select(
             policy.authored_by(principal),
             ObjectQuery(ids=(obj["id"],), limit=1),
@@ -391,6 +405,28 @@ def _status(
         pending_count=0,
         detail={"successes": successes, "failures": [], "pendings": []},
     )
+
+
+def _object_tlp(facts: StixFacts, default: TLP | None, recipients: Recipients) -> TLP:
+    """The TLP an object is handled at: the narrowest of its object and granular TLP markings
+    (a part marked RED makes the whole object RED), else ``default``, else the recipients'."""
+    marked = tlp_of_markings((*facts.marking_refs, *facts.granular_marking_refs))
+    if marked is not None:  # (TLP.CLEAR is 0: never test TLPs for truth)
+        return marked
+    return default if default is not None else default_tlp_for(recipients)
+
+
+def _anonymised(obj: dict[str, Any], own_identity: str | None, anonymous: str) -> dict[str, Any]:
+    """``obj`` as recipients of an anonymous submission see it: the author's identity, wherever
+    it names the author (``created_by_ref``, ``where_sighted_refs``), is the instance's
+    anonymous identity."""
+    if "created_by_ref" in obj:
+        obj["created_by_ref"] = anonymous
+    if own_identity is not None and isinstance(obj.get("where_sighted_refs"), list):
+        obj["where_sighted_refs"] = [
+            anonymous if ref == own_identity else ref for ref in obj["where_sighted_refs"]
+        ]
+    return obj
 
 
 def _loads(data: bytes) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def visible_indicators(
     while True:
         page = exchange.page(
             principal,
-            ObjectQuery(types=("indicator",), after_seq=after, limit=5000),
+            ObjectQuery(types=("indicator",), after=after, limit=5000),
             transport="match",
         )
         for row in page.rows:
@@ -35,7 +35,7 @@ def visible_indicators(
                 matcher.add_pattern(str(body.get("pattern", "")), row.stix_id)
         if progress is not None:
             progress(len(page.rows))
-        after = page.next_seq
+        after = page.next_after
         if after is None:
             return matcher
 

@@ -3,6 +3,11 @@
 Why: the directory is what a :class:`~warroom.model.orgs.Principal` is built from. API keys are
 stored as SHA-256 digests of high-entropy random secrets and shown once; a key is found by its
 public prefix and compared in constant time.
+
+User names are unique within an organisation and group names within their owner organisation,
+and users, keys and groups get random ids: a global name or a sequential id would tell one
+organisation what others have (docs/security.md). Organisations are a public directory and keep
+sequential ids.
 """
 
 from __future__ import annotations
@@ -23,6 +28,12 @@ from warroom.model.stix import now_micros
 from warroom.storage import schema as s
 
 KEY_PREFIX = "wr"
+MAX_ID = 2**31 - 1  # the INTEGER primary keys of both databases
+
+
+def random_id() -> int:
+    """A random positive 31-bit id (random ids tell nobody how many rows others have)."""
+    return secrets.randbelow(MAX_ID) + 1
 
 
 @dataclass(frozen=True)
@@ -108,21 +119,34 @@ class Directory:
     ) -> User:
         username = _clean_name(username, "username")
         self.get_org(org_id)
-        try:
-            with self.engine.begin() as conn:
-                user_id = conn.execute(
-                    insert(s.users).values(
-                        org_id=org_id,
-                        username=username,
-                        role=role.value,
-                        instance_admin=instance_admin,
-                        disabled=False,
-                        created_at=now_micros(),
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-        except IntegrityError:
-            raise Conflict(f"user {username!r} already exists") from None
-        return User(int(user_id), org_id, username, role, instance_admin, False)
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                select(s.users.c.id).where(
+                    s.users.c.org_id == org_id, s.users.c.username == username
+                )
+            ).first()
+            if taken is not None:
+                raise Conflict(f"user {username!r} already exists in this organisation")
+            user_id = self._insert_with_random_id(
+                conn,
+                s.users,
+                org_id=org_id,
+                username=username,
+                role=role.value,
+                instance_admin=instance_admin,
+                disabled=False,
+                created_at=now_micros(),
+            )
+        return User(user_id, org_id, username, role, instance_admin, False)
+
+    @staticmethod
+    def _insert_with_random_id(conn: Any, table: Any, **values: Any) -> int:
+        """Insert a row with a random unused id (inside the caller's transaction)."""
+        while True:
+            candidate = random_id()
+            if conn.execute(select(table.c.id).where(table.c.id == candidate)).first() is None:
+                conn.execute(insert(table).values(id=candidate, **values))
+                return candidate
 
     def _user(self, r: Row[Any]) -> User:
         return User(
@@ -144,11 +168,24 @@ class Directory:
         return self._user(r)
 
     def user_by_name(self, username: str) -> User:
+        """A user by name, or ``ORGANISATION/NAME`` when several organisations use the name."""
         with self.engine.connect() as conn:
-            r = conn.execute(select(s.users).where(s.users.c.username == username)).first()
-        if r is None:
+            rows = conn.execute(select(s.users).where(s.users.c.username == username)).all()
+            if not rows and "/" in username:
+                org_name, _, name = username.rpartition("/")
+                rows = conn.execute(
+                    select(s.users)
+                    .join(s.orgs, s.orgs.c.id == s.users.c.org_id)
+                    .where(s.orgs.c.name == org_name, s.users.c.username == name)
+                ).all()
+        if not rows:
             raise NotFound(f"user {username!r} not found")
-        return self._user(r)
+        if len(rows) > 1:
+            raise InvalidInput(
+                f"several organisations have a user named {username!r}: "
+                "write ORGANISATION/USERNAME"
+            )
+        return self._user(rows[0])
 
     def set_user(
         self, user_id: int, *, role: Role | None = None, disabled: bool | None = None
@@ -171,17 +208,17 @@ class Directory:
         secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
         created = now_micros()
         with self.engine.begin() as conn:
-            key_id = conn.execute(
-                insert(s.api_keys).values(
-                    user_id=user_id,
-                    name=name,
-                    prefix=prefix,
-                    key_hash=hash_key(secret),
-                    created_at=created,
-                    revoked=False,
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-        return ApiKey(int(key_id), user_id, name, prefix, created, False), secret
+            key_id = self._insert_with_random_id(
+                conn,
+                s.api_keys,
+                user_id=user_id,
+                name=name,
+                prefix=prefix,
+                key_hash=hash_key(secret),
+                created_at=created,
+                revoked=False,
+            )
+        return ApiKey(key_id, user_id, name, prefix, created, False), secret
 
     def list_keys(self, user_ids: list[int]) -> list[ApiKey]:
         with self.engine.connect() as conn:
@@ -255,21 +292,25 @@ class Directory:
     ) -> SharingGroup:
         name = _clean_name(name, "group name")
         self.get_org(owner_org_id)
-        try:
-            with self.engine.begin() as conn:
-                group_id = conn.execute(
-                    insert(s.groups).values(
-                        name=name,
-                        owner_org_id=owner_org_id,
-                        confidential=confidential,
-                        description=description,
-                        created_at=now_micros(),
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                conn.execute(insert(s.group_members).values(group_id=group_id, org_id=owner_org_id))
-        except IntegrityError:
-            raise Conflict(f"group {name!r} already exists") from None
-        return self.get_group(int(group_id))
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                select(s.groups.c.id).where(
+                    s.groups.c.owner_org_id == owner_org_id, s.groups.c.name == name
+                )
+            ).first()
+            if taken is not None:
+                raise Conflict(f"your organisation already has a group named {name!r}")
+            group_id = self._insert_with_random_id(
+                conn,
+                s.groups,
+                name=name,
+                owner_org_id=owner_org_id,
+                confidential=confidential,
+                description=description,
+                created_at=now_micros(),
+            )
+            conn.execute(insert(s.group_members).values(group_id=group_id, org_id=owner_org_id))
+        return self.get_group(group_id)
 
     def groups(self, ids: Iterable[int] | None = None) -> dict[int, SharingGroup]:
         """Sharing groups with their members: all of them, or only ``ids``."""
@@ -305,10 +346,23 @@ class Directory:
         return group
 
     def group_by_name(self, name: str) -> SharingGroup:
-        for group in self.groups().values():
-            if group.name == name:
-                return group
-        raise NotFound(f"group {name!r} not found")
+        """A group by name, ``OWNER ORGANISATION/NAME`` when several owners use the name, or
+        its id (for the operator's CLI, which sees every group)."""
+        groups = list(self.groups().values())
+        found = [g for g in groups if g.name == name]
+        if not found and "/" in name:
+            owner, _, short = name.rpartition("/")
+            owners = {o.id for o in self.list_orgs() if o.name == owner}
+            found = [g for g in groups if g.name == short and g.owner_org_id in owners]
+        if not found and name.isdigit():
+            found = [g for g in groups if g.id == int(name)]
+        if not found:
+            raise NotFound(f"group {name!r} not found")
+        if len(found) > 1:
+            raise InvalidInput(
+                f"several organisations own a group named {name!r}: write OWNER/NAME"
+            )
+        return found[0]
 
     def add_member(self, group_id: int, org_id: int) -> SharingGroup:
         self.get_org(org_id)

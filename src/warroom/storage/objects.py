@@ -2,39 +2,54 @@
 
 Why: this is the hot path of the exchange. Reads apply a :class:`~warroom.policy.ReadFilter`
 (built by the policy module, never here) as ``author = ? OR audience IN (...)`` and page by
-``seq``; writes store a whole batch in one transaction or nothing.
+``date_added``; writes (``object_writes``) store a whole batch in one transaction or nothing.
+
+An (id, version) may be stored more than once: each organisation writes its own versions of an
+id (an observable shared by several organisations, an id reused by someone who cannot see the
+first), and a version re-shared to another audience is another row. What a reader sees is
+decided among the rows *it* may read only — "last" and "first" are its newest and oldest
+visible versions, and of several visible rows of one version it sees the earliest — so no
+answer depends on a row hidden from it (docs/security.md).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     and_,
     case,
     delete,
+    exists,
     false,
     func,
     insert,
+    not_,
     or_,
     select,
-    update,
+    true,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from warroom.errors import Conflict
 from warroom.model.sharing import Recipients
-from warroom.model.stix import StixFacts, format_timestamp, now_micros, parse_timestamp
+from warroom.model.stix import format_timestamp, parse_timestamp
 from warroom.model.tlp import TLP
 from warroom.policy import ReadFilter, StoredAudience
 from warroom.storage import schema as s
-from warroom.storage.bulk import insert_many
+from warroom.storage.object_writes import (
+    PreparedObject,
+    Readable,
+    VersionCheck,
+    WriteOutcome,
+    refresh_flags,
+    write_batch,
+)
 
 o = s.objects
 CHUNK = 500
@@ -49,10 +64,10 @@ class ObjectQuery:
     versions: tuple[str, ...] = ("last",)  # first | last | all | timestamps
     spec_versions: tuple[str, ...] = ()
     added_after: int | None = None  # µs
-    after_seq: int | None = None  # pagination cursor
+    after: int | None = None  # the page cursor: date_added (µs) of the previous page's last row
     limit: int = 1000
     tlps: tuple[TLP, ...] = ()
-    author_org_ids: tuple[int, ...] = ()
+    author_org_ids: tuple[int, ...] = ()  # matches only authors the caller is shown
 
 
 @dataclass(frozen=True)
@@ -79,28 +94,10 @@ class Page:
     more: bool
 
     @property
-    def next_seq(self) -> int | None:
-        return self.rows[-1].seq if self.more and self.rows else None
-
-
-@dataclass(frozen=True)
-class PreparedObject:
-    """A validated object ready to store, with its resolved audience."""
-
-    facts: StixFacts
-    tlp: TLP
-    audience_id: int
-    body: bytes
-    body_original: bytes | None = None
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    stix_id: str
-    version_text: str
-    date_added: int
-    stored: bool  # False: the identical version was already there (idempotent re-send)
-    tlp: TLP
+    def next_after(self) -> int | None:
+        """The cursor of the next page: the date_added of this page's last row (a value the
+        caller already sees; ``date_added`` is unique and grows with every stored row)."""
+        return self.rows[-1].date_added if self.more and self.rows else None
 
 
 @dataclass
@@ -125,6 +122,17 @@ class _AudienceCache:
             self.by_org.setdefault(org_id, set()).add(audience.id)
         for group_id in rec.group_ids:
             self.by_group.setdefault(group_id, set()).add(audience.id)
+
+
+_ROW_COLUMNS = (
+    o.c.seq,
+    o.c.stix_id,
+    o.c.type,
+    o.c.version_text,
+    o.c.date_added,
+    o.c.author_org_id,
+    o.c.tlp,
+)
 
 
 def _object_row(r: Any) -> ObjectRow:
@@ -153,6 +161,25 @@ def _csv(ids: Iterable[int]) -> str:
 
 def _ints(text: str) -> frozenset[int]:
     return frozenset(int(x) for x in text.split(",") if x)
+
+
+def visibility(rf: ReadFilter, table: Table | Any = o) -> ColumnElement[bool]:
+    """The rows of ``table`` that ``rf`` reads: authored by the caller or in its audiences."""
+    clauses: list[ColumnElement[bool]] = []
+    if rf.author_org_id is not None:
+        clauses.append(table.c.author_org_id == rf.author_org_id)
+    if rf.audience_ids:
+        clauses.append(table.c.audience_id.in_(sorted(rf.audience_ids)))
+    return or_(*clauses) if clauses else false()
+
+
+def _author_revealed(rf: ReadFilter) -> ColumnElement[bool]:
+    """Rows whose real author the caller is shown (policy.ReadFilter.author_shown in SQL)."""
+    if rf.reveal_anonymous:
+        return true()
+    if rf.reveal_org_id is not None:
+        return or_(not_(o.c.anonymous), o.c.author_org_id == rf.reveal_org_id)
+    return not_(o.c.anonymous)
 
 
 class ObjectStore:
@@ -199,43 +226,27 @@ class ObjectStore:
             found = self._cache.by_id.get(audience_id)
         return found
 
-    def audience_id(self, recipients: Recipients, tlp: TLP) -> int:
-        """The id of the audience (recipients, tlp), created on first use."""
+    def _audience_id(self, conn: Connection, recipients: Recipients, tlp: TLP) -> int:
+        """The id of the audience (recipients, tlp), created inside ``conn``'s transaction on
+        first use (so it is committed with the objects that use it, or not at all)."""
         key = audience_key(recipients, tlp)
         known = self._cache.by_key.get(key)
         if known is not None:
             return known
-        with self.engine.connect() as conn:
-            conn.info["immediate"] = True
-            try:
-                with conn.begin():
-                    found = conn.execute(
-                        select(s.audiences.c.id).where(s.audiences.c.key == key)
-                    ).scalar()
-                    if found is None:
-                        found = conn.execute(
-                            insert(s.audiences).values(
-                                key=key,
-                                tlp=int(tlp),
-                                community=recipients.community,
-                                org_ids=_csv(recipients.org_ids),
-                                group_ids=_csv(recipients.group_ids),
-                            )
-                        ).inserted_primary_key[0]  # type: ignore[index]
-            finally:
-                conn.info["immediate"] = False
-        self._refresh_audiences()
+        found = conn.execute(select(s.audiences.c.id).where(s.audiences.c.key == key)).scalar()
+        if found is None:
+            found = conn.execute(
+                insert(s.audiences).values(
+                    key=key,
+                    tlp=int(tlp),
+                    community=recipients.community,
+                    org_ids=_csv(recipients.org_ids),
+                    group_ids=_csv(recipients.group_ids),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
         return int(found)
 
     # reads --------------------------------------------------------------------------
-    def _visibility(self, rf: ReadFilter) -> ColumnElement[bool]:
-        clauses: list[ColumnElement[bool]] = []
-        if rf.author_org_id is not None:
-            clauses.append(o.c.author_org_id == rf.author_org_id)
-        if rf.audience_ids:
-            clauses.append(o.c.audience_id.in_(sorted(rf.audience_ids)))
-        return or_(*clauses) if clauses else false()
-
     def _body_column(self, rf: ReadFilter) -> ColumnElement[str]:
         if rf.reveal_anonymous:
             reveal: ColumnElement[bool] = o.c.anonymous
@@ -245,8 +256,45 @@ class ObjectStore:
             return o.c.body
         return case((reveal, o.c.body_original), else_=o.c.body)
 
-    def _conditions(self, rf: ReadFilter, q: ObjectQuery) -> list[ColumnElement[bool]]:
-        cond = [self._visibility(rf)]
+    def _versions(
+        self, rf: ReadFilter, q: ObjectQuery, one_row_per_version: bool = True
+    ) -> list[ColumnElement[bool]]:
+        """The caller's own "first", "last" and (unless told otherwise) one row per version,
+        among the rows it reads."""
+        terms: list[ColumnElement[bool]] = []
+        stamps: list[int] = []
+        every = False
+        for value in q.versions:
+            if value == "all":
+                every = True
+            elif value == "last":
+                newer = o.alias("newer")
+                terms.append(or_(o.c.is_latest, not_(exists().where(
+                    newer.c.stix_id == o.c.stix_id, newer.c.version > o.c.version,
+                    visibility(rf, newer)))))
+            elif value == "first":
+                older = o.alias("older")
+                terms.append(or_(o.c.is_first, not_(exists().where(
+                    older.c.stix_id == o.c.stix_id, older.c.version < o.c.version,
+                    visibility(rf, older)))))
+            else:
+                stamps.append(parse_timestamp(value))
+        if stamps:
+            terms.append(o.c.version.in_(stamps))
+        cond: list[ColumnElement[bool]] = []
+        if one_row_per_version:
+            twin = o.alias("twin")
+            cond.append(or_(not_(o.c.has_earlier_twin), not_(exists().where(
+                twin.c.stix_id == o.c.stix_id, twin.c.version == o.c.version,
+                twin.c.seq < o.c.seq, visibility(rf, twin)))))
+        if terms and not every:
+            cond.append(or_(*terms))
+        return cond
+
+    def _conditions(
+        self, rf: ReadFilter, q: ObjectQuery, one_row_per_version: bool = True
+    ) -> list[ColumnElement[bool]]:
+        cond = [visibility(rf)]
         if q.ids:
             cond.append(o.c.stix_id.in_(q.ids))
         if q.types:
@@ -256,30 +304,11 @@ class ObjectStore:
         if q.tlps:
             cond.append(o.c.tlp.in_([int(t) for t in q.tlps]))
         if q.author_org_ids:
-            cond.append(o.c.author_org_id.in_(q.author_org_ids))
-        if q.added_after is not None:
-            cond.append(o.c.date_added > q.added_after)
-        if q.after_seq is not None:
-            cond.append(o.c.seq > q.after_seq)
-        version_terms: list[ColumnElement[bool]] = []
-        stamps: list[int] = []
-        for value in q.versions:
-            if value == "all":
-                version_terms = []
-                stamps = []
-                break
-            if value == "last":
-                version_terms.append(o.c.is_latest == True)  # noqa: E712
-            elif value == "first":
-                version_terms.append(o.c.is_first == True)  # noqa: E712
-            else:
-                stamps.append(parse_timestamp(value))
-        else:
-            if stamps:
-                version_terms.append(o.c.version.in_(stamps))
-            if version_terms:
-                cond.append(or_(*version_terms))
-        return cond
+            cond.append(and_(o.c.author_org_id.in_(q.author_org_ids), _author_revealed(rf)))
+        after = max((v for v in (q.added_after, q.after) if v is not None), default=None)
+        if after is not None:
+            cond.append(o.c.date_added > after)
+        return cond + self._versions(rf, q, one_row_per_version)
 
     def select(self, rf: ReadFilter, q: ObjectQuery) -> Page:
         """One page of objects visible through ``rf``, ordered by date added."""
@@ -287,19 +316,13 @@ class ObjectStore:
             return Page([], False)
         query = (
             select(
-                o.c.seq,
-                o.c.stix_id,
-                o.c.type,
-                o.c.version_text,
-                o.c.date_added,
-                o.c.author_org_id,
-                o.c.tlp,
+                *_ROW_COLUMNS,
                 self._body_column(rf).label("body"),
                 o.c.audience_id,
                 o.c.anonymous,
             )
             .where(*self._conditions(rf, q))
-            .order_by(o.c.seq)
+            .order_by(o.c.date_added)
             .limit(q.limit + 1)
         )
         with self.engine.connect() as conn:
@@ -310,9 +333,8 @@ class ObjectStore:
     def count(self, rf: ReadFilter, q: ObjectQuery, group_by: str | None = None) -> dict[str, int]:
         """Counts of visible objects, in total or per ``type`` / ``tlp``."""
         if rf.empty:
-            return {}
-        q = ObjectQuery(**{**q.__dict__, "after_seq": None})
-        cond = self._conditions(rf, q)
+            return {} if group_by else {"total": 0}
+        cond = self._conditions(rf, replace(q, after=None))
         with self.engine.connect() as conn:
             if group_by is None:
                 total = conn.execute(select(func.count()).select_from(o).where(*cond)).scalar()
@@ -323,149 +345,38 @@ class ObjectStore:
             return {TLP(k).slug: int(v) for k, v in rows}
         return {str(k): int(v) for k, v in rows}
 
-    def owners(self, conn: Connection, ids: Sequence[str]) -> dict[str, int]:
-        owners: dict[str, int] = {}
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            for r in conn.execute(
-                select(o.c.stix_id, o.c.author_org_id).where(o.c.stix_id.in_(chunk)).distinct()
-            ):
-                owners[r.stix_id] = r.author_org_id
-        return owners
-
-    def owner_of(self, stix_id: str) -> int | None:
-        with self.engine.connect() as conn:
-            return self.owners(conn, [stix_id]).get(stix_id)
-
     # writes -------------------------------------------------------------------------
     def write(
         self,
         author_org_id: int,
         items: Sequence[PreparedObject],
         anonymous: bool,
-        check_owner: Callable[[str, int | None], None],
+        check_version: VersionCheck,
+        readable: Readable,
         on_written: Callable[[Connection, list[WriteOutcome]], None] | None = None,
     ) -> list[WriteOutcome]:
         """Store ``items`` in one transaction: all of them, or (on any error) none.
 
-        ``on_written`` runs inside the same transaction (the audit log of the write), so the
-        objects and their audit entries are committed together or not at all."""
+        New audiences, the rows, and whatever ``on_written`` adds (the audit entries and the
+        status of the write) are committed together or not at all."""
         with self.engine.connect() as conn:
             conn.info["immediate"] = True
             try:
                 with conn.begin():
                     self._write_lock(conn)
-                    outcomes = self._write(conn, author_org_id, items, anonymous, check_owner)
+                    outcomes = write_batch(
+                        conn, author_org_id, items, anonymous, check_version, readable,
+                        lambda r, t: self._audience_id(conn, r, t),
+                    )
                     if on_written is not None:
                         on_written(conn, outcomes)
-                    return outcomes
             finally:
                 conn.info["immediate"] = False
-
-    def _write(
-        self,
-        conn: Connection,
-        author_org_id: int,
-        items: Sequence[PreparedObject],
-        anonymous: bool,
-        check_owner: Callable[[str, int | None], None],
-    ) -> list[WriteOutcome]:
-        ids = list(dict.fromkeys(item.facts.id for item in items))
-        owners = self.owners(conn, ids)
-        existing_ids = set(owners)
-        existing: dict[tuple[str, int], str] = {}
-        latest_body: dict[str, str] = {}
-        if existing_ids:
-            id_list = sorted(existing_ids)
-            for start in range(0, len(id_list), CHUNK):
-                for r in conn.execute(
-                    select(
-                        o.c.stix_id,
-                        o.c.version,
-                        o.c.is_latest,
-                        func.coalesce(o.c.body_original, o.c.body).label("body"),
-                    ).where(o.c.stix_id.in_(id_list[start : start + CHUNK]))
-                ):
-                    existing[(r.stix_id, r.version)] = r.body
-                    if r.is_latest:
-                        latest_body[r.stix_id] = r.body
-        last_added = conn.execute(select(func.max(o.c.date_added))).scalar() or 0
-        date_added = max(now_micros(), last_added + 1)
-        rows: list[dict[str, object]] = []
-        outcomes: list[WriteOutcome] = []
-        seen_in_batch: dict[tuple[str, int], str] = {}
-        repeated: set[str] = set()
-        for item in items:
-            f = item.facts
-            check_owner(f.id, owners.get(f.id))
-            owners.setdefault(f.id, author_org_id)
-            original = (item.body_original or item.body).decode()
-            if f.version_micros is None:  # SCO: a new version only when the content changes
-                if latest_body.get(f.id) == original:
-                    outcomes.append(WriteOutcome(f.id, "", 0, False, item.tlp))
-                    continue
-                version = date_added
-                version_text = format_timestamp(date_added)
-                latest_body[f.id] = original
-            else:
-                version, version_text = f.version_micros, f.version or ""
-                key = (f.id, version)
-                prior = existing.get(key) or seen_in_batch.get(key)
-                if prior is not None:
-                    if prior != original:
-                        raise Conflict(
-                            f"{f.id} version {version_text} already exists with other content; "
-                            "a new version needs a new 'modified'"
-                        )
-                    outcomes.append(WriteOutcome(f.id, version_text, 0, False, item.tlp))
-                    continue
-                seen_in_batch[key] = original
-            if f.id in existing_ids:
-                repeated.add(f.id)
-            rows.append(
-                {
-                    "stix_id": f.id,
-                    "type": f.type,
-                    "spec_version": f.spec_version,
-                    "version": version,
-                    "version_text": version_text,
-                    "date_added": date_added,
-                    "author_org_id": author_org_id,
-                    "audience_id": item.audience_id,
-                    "tlp": int(item.tlp),
-                    "anonymous": anonymous,
-                    "is_latest": True,
-                    "is_first": True,
-                    "body": item.body.decode(),
-                    "body_original": item.body_original.decode() if item.body_original else None,
-                }
-            )
-            outcomes.append(WriteOutcome(f.id, version_text, date_added, True, item.tlp))
-            date_added += 1
-        per_id = Counter(str(row["stix_id"]) for row in rows)
-        repeated |= {k for k, n in per_id.items() if n > 1}
-        if rows:
-            insert_many(conn, "objects", rows)
-        if repeated:
-            self._refresh_flags(conn, sorted(repeated))
+        self._refresh_audiences()
         return outcomes
 
-    def _refresh_flags(self, conn: Connection, ids: Sequence[str]) -> None:
-        other = o.alias("other")
-        newest = select(func.max(other.c.version)).where(other.c.stix_id == o.c.stix_id)
-        oldest = select(func.min(other.c.version)).where(other.c.stix_id == o.c.stix_id)
-        for start in range(0, len(ids), CHUNK):
-            conn.execute(
-                update(o)
-                .where(o.c.stix_id.in_(ids[start : start + CHUNK]))
-                .values(
-                    is_latest=o.c.version == newest.scalar_subquery(),
-                    is_first=o.c.version == oldest.scalar_subquery(),
-                )
-            )
-
     def delete(self, rf: ReadFilter, stix_id: str, q: ObjectQuery) -> list[ObjectRow]:
-        """Delete the visible versions of ``stix_id`` selected by ``q``; returns them."""
+        """Delete the versions of ``stix_id`` that ``rf`` selects with ``q``; returns them."""
         q = ObjectQuery(
             ids=(stix_id,), versions=q.versions, spec_versions=q.spec_versions, limit=1_000_000
         )
@@ -475,22 +386,24 @@ class ObjectStore:
                 with conn.begin():
                     self._write_lock(conn)
                     rows = conn.execute(
-                        select(
-                            o.c.seq,
-                            o.c.stix_id,
-                            o.c.type,
-                            o.c.version_text,
-                            o.c.date_added,
-                            o.c.author_org_id,
-                            o.c.tlp,
-                            o.c.body,
-                            o.c.audience_id,
-                            o.c.anonymous,
-                        ).where(*self._conditions(rf, q))
+                        select(*_ROW_COLUMNS, o.c.body, o.c.audience_id, o.c.anonymous).where(
+                            *self._conditions(rf, q, one_row_per_version=False)
+                        )
                     ).all()
                     if rows:
                         conn.execute(delete(o).where(o.c.seq.in_([r.seq for r in rows])))
-                        self._refresh_flags(conn, [stix_id])
+                        refresh_flags(conn, [stix_id])
             finally:
                 conn.info["immediate"] = False
         return [_object_row(r) for r in rows]
+
+
+__all__ = [
+    "ObjectQuery",
+    "ObjectRow",
+    "ObjectStore",
+    "Page",
+    "PreparedObject",
+    "WriteOutcome",
+    "visibility",
+]

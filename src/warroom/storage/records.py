@@ -6,11 +6,12 @@ scope the policy module computed for the caller and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, tuple_
 
 from warroom.model.stix import now_micros
 from warroom.model.tlp import TLP
@@ -44,6 +45,9 @@ class AuditEntry:
     tlp: TLP | None = None
     author_org_id: int | None = None
     detail: str = ""
+    audience_id: int | None = None  # the audience of the row read or written
+    anonymous: bool = False  # the row is an anonymous submission
+    scope_org_id: int | None = None  # admin entries: the organisation whose admins may read it
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class Records:
                 "tlp": int(e.tlp) if e.tlp is not None else None,
                 "author_org_id": e.author_org_id,
                 "detail": e.detail,
+                "audience_id": e.audience_id,
+                "anonymous": e.anonymous,
+                "scope_org_id": e.scope_org_id,
             }
             for e in entries
         ]
@@ -124,30 +131,43 @@ class Records:
         with self.engine.begin() as own:
             insert_many(own, "audit_log", rows)
 
-    def list_audit(
+    def iter_audit(
         self,
         org_scope: int | None,
         *,
-        limit: int = 100,
-        before_id: int | None = None,
+        at_or_before: int | None = None,
         stix_id: str | None = None,
-    ) -> list[tuple[int, AuditEntry]]:
-        """Newest first. ``org_scope`` None means every entry (instance admins); otherwise the
-        entries whose actor or object author is that organisation (policy.audit_scope)."""
+        batch: int = 500,
+    ) -> Iterator[AuditEntry]:
+        """Entries newest first (by time), from ``at_or_before`` (µs) back. ``org_scope`` None
+        means every entry; otherwise only the candidates ``policy.audit_view`` decides on for
+        that organisation's admins: its own actions, reads of what it authored, and
+        administration scoped to it."""
         a = s.audit_log
-        query = select(a).order_by(a.c.id.desc()).limit(limit)
+        base = select(a).order_by(a.c.ts.desc(), a.c.id.desc()).limit(batch)
         if org_scope is not None:
-            query = query.where(or_(a.c.org_id == org_scope, a.c.author_org_id == org_scope))
-        if before_id is not None:
-            query = query.where(a.c.id < before_id)
+            base = base.where(
+                or_(
+                    and_(a.c.action == "admin", a.c.scope_org_id == org_scope),
+                    and_(
+                        a.c.action != "admin",
+                        or_(a.c.org_id == org_scope, a.c.author_org_id == org_scope),
+                    ),
+                )
+            )
+        if at_or_before is not None:
+            base = base.where(a.c.ts <= at_or_before)
         if stix_id is not None:
-            query = query.where(a.c.stix_id == stix_id)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [
-            (
-                r.id,
-                AuditEntry(
+            base = base.where(a.c.stix_id == stix_id)
+        position: tuple[int, int] | None = None
+        while True:
+            query = base
+            if position is not None:
+                query = query.where(tuple_(a.c.ts, a.c.id) < tuple_(*position))
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            for r in rows:
+                yield AuditEntry(
                     r.ts,
                     r.user_id,
                     r.org_id,
@@ -158,10 +178,13 @@ class Records:
                     TLP(r.tlp) if r.tlp is not None else None,
                     r.author_org_id,
                     r.detail,
-                ),
-            )
-            for r in rows
-        ]
+                    r.audience_id,
+                    bool(r.anonymous),
+                    r.scope_org_id,
+                )
+            if len(rows) < batch:
+                return
+            position = (rows[-1].ts, rows[-1].id)
 
     # feedback -----------------------------------------------------------------------
     def add_feedback(

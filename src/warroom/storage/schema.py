@@ -42,11 +42,14 @@ users = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("org_id", Integer, ForeignKey("orgs.id"), nullable=False, index=True),
-    Column("username", String(200), nullable=False, unique=True),
+    # unique per organisation: a global name would tell whether another organisation has it
+    Column("username", String(200), nullable=False),
     Column("role", String(20), nullable=False),
     Column("instance_admin", Boolean, nullable=False, default=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("org_id", "username", name="uq_users_org_username"),
+    Index("ix_users_username", "username"),
 )
 
 api_keys = Table(
@@ -65,11 +68,12 @@ groups = Table(
     "sharing_groups",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),  # unique per owner organisation
     Column("owner_org_id", Integer, ForeignKey("orgs.id"), nullable=False),
     Column("confidential", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("owner_org_id", "name", name="uq_groups_owner_name"),
 )
 
 group_members = Table(
@@ -104,11 +108,16 @@ objects = Table(
     Column("audience_id", Integer, ForeignKey("audiences.id"), nullable=False),
     Column("tlp", SmallInteger, nullable=False),
     Column("anonymous", Boolean, nullable=False, default=False),
+    # over every row of the id, whoever may read it: a shortcut only (a globally latest row is
+    # latest for every reader); readers' own first/last are decided per reader
     Column("is_latest", Boolean, nullable=False),
     Column("is_first", Boolean, nullable=False),
+    # another row with the same (stix_id, version) was stored before this one (the same version
+    # re-shared to another audience, or an observable shared by several organisations)
+    Column("has_earlier_twin", Boolean, nullable=False, default=False),
     Column("body", Text, nullable=False),  # canonical JSON as served to recipients
     Column("body_original", Text, nullable=True),  # the author's JSON, anonymous objects only
-    UniqueConstraint("stix_id", "version", name="uq_objects_id_version"),
+    Index("ix_objects_id_version", "stix_id", "version", "seq"),
     Index("ix_objects_type_seq", "type", "seq"),
     Index("ix_objects_date_added", "date_added"),
     Index("ix_objects_audience_seq", "audience_id", "seq"),
@@ -155,8 +164,13 @@ audit_log = Table(
     Column("tlp", SmallInteger, nullable=True),
     Column("author_org_id", Integer, nullable=True),
     Column("detail", Text, nullable=False, default=""),
+    # what the audit views need to decide who may see an entry (policy.audit_view)
+    Column("audience_id", Integer, nullable=True),  # the audience of the row read or written
+    Column("anonymous", Boolean, nullable=False, default=False),  # an anonymous submission
+    Column("scope_org_id", Integer, nullable=True),  # admin entries: whose admins may read them
     Index("ix_audit_org", "org_id", "id"),
     Index("ix_audit_author", "author_org_id", "id"),
+    Index("ix_audit_ts", "ts", "id"),
 )
 
 # Domain watch: what each organisation protects, and names that are nobody's lookalike.

@@ -1,12 +1,11 @@
-"""REST: who am I, organisations, users and API keys. Every decision is a ``warroom.policy``
-call; a caller who may not manage something gets 404 for things it cannot see, 403 otherwise."""
+"""REST: who am I, organisations, users and API keys (services.directory). A caller who may
+not manage something gets 404 for things it cannot see, 403 otherwise."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from warroom import policy
-from warroom.api.deps import PrincipalDep, StoreDep
+from warroom.api.deps import DirectoryDep, PrincipalDep
 from warroom.api.routes.schemas import (
     GroupRef,
     IdPath,
@@ -20,17 +19,13 @@ from warroom.api.routes.schemas import (
     UserOut,
     UserPatch,
 )
-from warroom.errors import Forbidden, NotFound
-from warroom.model.orgs import Org, Principal, Role
-from warroom.model.stix import now_micros
+from warroom.model.orgs import Org
 from warroom.storage.directory import ApiKey, User
-from warroom.storage.records import AuditEntry
-from warroom.storage.store import Store
 
 router = APIRouter()
 
 
-def _org(org: Org) -> OrgOut:
+def org_out(org: Org) -> OrgOut:
     return OrgOut(id=org.id, name=org.name, identity_id=org.identity_id, sector=org.sector)
 
 
@@ -51,65 +46,38 @@ def _key(key: ApiKey) -> KeyOut:
     )
 
 
-def audit_admin(store: Store, principal: Principal, detail: str) -> None:
-    store.records.audit(
-        [
-            AuditEntry(
-                now_micros(), principal.user_id, principal.org_id, "admin", "rest", detail=detail
-            )
-        ]
-    )
-
-
-def _managed_user(store: Store, principal: Principal, user_id: int) -> User:
-    """A user the caller may manage (themself, their org's admins, instance admins) or 404."""
-    try:
-        user = store.directory.get_user(user_id)
-    except NotFound:
-        raise NotFound("user not found") from None
-    if user.id != principal.user_id and not policy.may_manage_org(principal, user.org_id):
-        raise NotFound("user not found")
-    return user
-
-
 @router.get("/me", tags=["directory"], operation_id="me")
-def me(principal: PrincipalDep, store: StoreDep) -> MeOut:
+def me(principal: PrincipalDep, directory: DirectoryDep) -> MeOut:
     """The authenticated user, their organisation and the sharing groups it belongs to."""
-    groups = store.directory.groups(principal.group_ids)
+    org, groups = directory.me(principal)
     return MeOut(
         user_id=principal.user_id,
         username=principal.username,
         role=principal.role,
         instance_admin=principal.instance_admin,
-        org=_org(store.directory.get_org(principal.org_id)),
-        groups=[GroupRef(id=g.id, name=g.name) for g in groups.values()],
+        org=org_out(org),
+        groups=[GroupRef(id=g.id, name=g.name) for g in groups],
     )
 
 
 @router.get("/orgs", tags=["directory"], operation_id="list_orgs")
-def list_orgs(principal: PrincipalDep, store: StoreDep) -> list[OrgOut]:
+def list_orgs(principal: PrincipalDep, directory: DirectoryDep) -> list[OrgOut]:
     """The member directory (names and STIX identities), so members can address each other."""
-    return [_org(org) for org in store.directory.list_orgs()]
+    return [org_out(org) for org in directory.list_orgs(principal)]
 
 
 @router.post(
     "/orgs", tags=["directory"], operation_id="create_org", status_code=status.HTTP_201_CREATED
 )
-def create_org(body: OrgIn, principal: PrincipalDep, store: StoreDep) -> OrgOut:
+def create_org(body: OrgIn, principal: PrincipalDep, directory: DirectoryDep) -> OrgOut:
     """Add a member organisation (instance admins only)."""
-    policy.check_instance_admin(principal)
-    org = store.directory.create_org(body.name, body.sector)
-    audit_admin(store, principal, f"created organisation {org.id}")
-    return _org(org)
+    return org_out(directory.create_org(principal, body.name, body.sector))
 
 
 @router.get("/orgs/{org_id}/users", tags=["directory"], operation_id="list_users")
-def list_users(org_id: IdPath, principal: PrincipalDep, store: StoreDep) -> list[UserOut]:
+def list_users(org_id: IdPath, principal: PrincipalDep, directory: DirectoryDep) -> list[UserOut]:
     """Users of an organisation (its admins and instance admins)."""
-    if not policy.may_manage_org(principal, org_id):
-        raise NotFound("organisation not found")
-    store.directory.get_org(org_id)
-    return [_user(u) for u in store.directory.list_users(org_id)]
+    return [_user(u) for u in directory.list_users(principal, org_id)]
 
 
 @router.post(
@@ -118,30 +86,22 @@ def list_users(org_id: IdPath, principal: PrincipalDep, store: StoreDep) -> list
     operation_id="create_user",
     status_code=status.HTTP_201_CREATED,
 )
-def create_user(org_id: IdPath, body: UserIn, principal: PrincipalDep, store: StoreDep) -> UserOut:
-    """Add a user. Only instance admins create instance admins."""
-    if not policy.may_manage_org(principal, org_id):
-        raise NotFound("organisation not found")
-    if body.instance_admin and not principal.instance_admin:
-        raise Forbidden("only instance admins may create instance admins")
-    user = store.directory.create_user(org_id, body.username, body.role, body.instance_admin)
-    audit_admin(store, principal, f"created user {user.id} ({user.role.value}) in org {org_id}")
-    return _user(user)
+def create_user(
+    org_id: IdPath, body: UserIn, principal: PrincipalDep, directory: DirectoryDep
+) -> UserOut:
+    """Add a user (names are unique within the organisation). Only instance admins create
+    instance admins."""
+    return _user(
+        directory.create_user(principal, org_id, body.username, body.role, body.instance_admin)
+    )
 
 
 @router.patch("/users/{user_id}", tags=["directory"], operation_id="update_user")
 def update_user(
-    user_id: IdPath, body: UserPatch, principal: PrincipalDep, store: StoreDep
+    user_id: IdPath, body: UserPatch, principal: PrincipalDep, directory: DirectoryDep
 ) -> UserOut:
     """Change a user's role or disable them (their organisation's admins, instance admins)."""
-    user = _managed_user(store, principal, user_id)
-    if not policy.may_manage_org(principal, user.org_id):
-        raise Forbidden("only admins may change users")
-    if body.role is Role.ADMIN and not (principal.role.may_manage or principal.instance_admin):
-        raise Forbidden("you may not grant more than you hold")
-    updated = store.directory.set_user(user_id, role=body.role, disabled=body.disabled)
-    audit_admin(store, principal, f"updated user {user_id}")
-    return _user(updated)
+    return _user(directory.update_user(principal, user_id, body.role, body.disabled))
 
 
 @router.post(
@@ -151,20 +111,17 @@ def update_user(
     status_code=status.HTTP_201_CREATED,
 )
 def create_key(
-    user_id: IdPath, body: KeyIn, principal: PrincipalDep, store: StoreDep
+    user_id: IdPath, body: KeyIn, principal: PrincipalDep, directory: DirectoryDep
 ) -> KeyCreated:
     """Create an API key; the secret is in this response only."""
-    _managed_user(store, principal, user_id)
-    key, secret = store.directory.create_key(user_id, body.name)
-    audit_admin(store, principal, f"created key {key.id} for user {user_id}")
+    key, secret = directory.create_key(principal, user_id, body.name)
     return KeyCreated(**_key(key).model_dump(), secret=secret)
 
 
 @router.get("/users/{user_id}/keys", tags=["directory"], operation_id="list_keys")
-def list_keys(user_id: IdPath, principal: PrincipalDep, store: StoreDep) -> list[KeyOut]:
+def list_keys(user_id: IdPath, principal: PrincipalDep, directory: DirectoryDep) -> list[KeyOut]:
     """A user's keys, never their secrets."""
-    _managed_user(store, principal, user_id)
-    return [_key(k) for k in store.directory.list_keys([user_id])]
+    return [_key(k) for k in directory.list_keys(principal, user_id)]
 
 
 @router.delete(
@@ -173,12 +130,6 @@ def list_keys(user_id: IdPath, principal: PrincipalDep, store: StoreDep) -> list
     operation_id="revoke_key",
     status_code=status.HTTP_204_NO_CONTENT,
 )
-def revoke_key(key_id: IdPath, principal: PrincipalDep, store: StoreDep) -> None:
+def revoke_key(key_id: IdPath, principal: PrincipalDep, directory: DirectoryDep) -> None:
     """Revoke an API key."""
-    try:
-        key = store.directory.get_key(key_id)
-    except NotFound:
-        raise NotFound("key not found") from None
-    _managed_user(store, principal, key.user_id)
-    store.directory.revoke_key(key_id)
-    audit_admin(store, principal, f"revoked key {key_id}")
+    directory.revoke_key(principal, key_id)

@@ -1,90 +1,61 @@
-"""REST: sharing groups. Invisible groups answer 404; confidential groups show members only
-what policy.group_members_shown allows."""
+"""REST: sharing groups (services.directory). Invisible groups answer 404; confidential groups
+show members only what policy.group_members_shown allows, and hide their owner from them."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from warroom import policy
-from warroom.api.deps import PrincipalDep, StoreDep
-from warroom.api.routes.directory import _org, audit_admin
-from warroom.api.routes.schemas import GroupIn, GroupOut, IdPath, MemberIn
-from warroom.errors import Forbidden, NotFound
-from warroom.model.orgs import Principal, SharingGroup
-from warroom.storage.store import Store
+from warroom.api.deps import DirectoryDep, PrincipalDep
+from warroom.api.routes.schemas import GroupIn, GroupOut, IdPath, MemberIn, OrgOut
+from warroom.services.directory import GroupView
 
 router = APIRouter(tags=["groups"])
 
 
-def _out(store: Store, principal: Principal, group: SharingGroup) -> GroupOut:
-    orgs = {o.id: o for o in store.directory.list_orgs()}
-    shown = policy.group_members_shown(principal, group)
+def group_out(view: GroupView) -> GroupOut:
     return GroupOut(
-        id=group.id,
-        name=group.name,
-        owner_org_id=group.owner_org_id,
-        confidential=group.confidential,
-        description=group.description,
-        members=[_org(orgs[i]) for i in sorted(shown) if i in orgs],
+        id=view.id,
+        name=view.name,
+        owner_org_id=view.owner_org_id,
+        confidential=view.confidential,
+        description=view.description,
+        members=[
+            OrgOut(id=o.id, name=o.name, identity_id=o.identity_id, sector=o.sector)
+            for o in view.members
+        ],
     )
-
-
-def _visible(store: Store, principal: Principal, group_id: int) -> SharingGroup:
-    group = store.directory.groups([group_id]).get(group_id)
-    if group is None or not policy.group_visible(principal, group):
-        raise NotFound("group not found")
-    return group
 
 
 @router.get("/groups", operation_id="list_groups")
-def list_groups(principal: PrincipalDep, store: StoreDep) -> list[GroupOut]:
+def list_groups(principal: PrincipalDep, directory: DirectoryDep) -> list[GroupOut]:
     """The sharing groups you belong to or own (all of them for instance admins)."""
-    return [
-        _out(store, principal, g)
-        for g in store.directory.groups().values()
-        if policy.group_visible(principal, g)
-    ]
+    return [group_out(g) for g in directory.list_groups(principal)]
 
 
 @router.post("/groups", operation_id="create_group", status_code=status.HTTP_201_CREATED)
-def create_group(body: GroupIn, principal: PrincipalDep, store: StoreDep) -> GroupOut:
-    """Create a sharing group owned by your organisation (analysts and admins)."""
-    if not principal.role.may_write:
-        raise Forbidden("your role may not create groups")
-    group = store.directory.create_group(
-        body.name, principal.org_id, body.confidential, body.description
+def create_group(body: GroupIn, principal: PrincipalDep, directory: DirectoryDep) -> GroupOut:
+    """Create a sharing group owned by your organisation (analysts and admins). Names are
+    unique within your organisation."""
+    return group_out(
+        directory.create_group(principal, body.name, body.confidential, body.description)
     )
-    audit_admin(store, principal, f"created group {group.id}")
-    return _out(store, principal, group)
 
 
 @router.get("/groups/{group_id}", operation_id="get_group")
-def get_group(group_id: IdPath, principal: PrincipalDep, store: StoreDep) -> GroupOut:
-    return _out(store, principal, _visible(store, principal, group_id))
+def get_group(group_id: IdPath, principal: PrincipalDep, directory: DirectoryDep) -> GroupOut:
+    return group_out(directory.get_group(principal, group_id))
 
 
 @router.post("/groups/{group_id}/members", operation_id="add_group_member")
 def add_member(
-    group_id: IdPath, body: MemberIn, principal: PrincipalDep, store: StoreDep
+    group_id: IdPath, body: MemberIn, principal: PrincipalDep, directory: DirectoryDep
 ) -> GroupOut:
     """Add an organisation (the owner organisation's admins, instance admins)."""
-    group = _visible(store, principal, group_id)
-    if not policy.may_manage_group(principal, group):
-        raise Forbidden("only the owner organisation's admins may change members")
-    updated = store.directory.add_member(group_id, body.org_id)
-    audit_admin(store, principal, f"added org {body.org_id} to group {group_id}")
-    return _out(store, principal, updated)
+    return group_out(directory.add_member(principal, group_id, body.org_id))
 
 
 @router.delete("/groups/{group_id}/members/{org_id}", operation_id="remove_group_member")
 def remove_member(
-    group_id: IdPath, org_id: IdPath, principal: PrincipalDep, store: StoreDep
+    group_id: IdPath, org_id: IdPath, principal: PrincipalDep, directory: DirectoryDep
 ) -> GroupOut:
-    group = _visible(store, principal, group_id)
-    if not policy.may_manage_group(principal, group):
-        raise Forbidden("only the owner organisation's admins may change members")
-    if org_id not in group.member_org_ids:
-        raise NotFound("not a member")
-    updated = store.directory.remove_member(group_id, org_id)
-    audit_admin(store, principal, f"removed org {org_id} from group {group_id}")
-    return _out(store, principal, updated)
+    return group_out(directory.remove_member(principal, group_id, org_id))

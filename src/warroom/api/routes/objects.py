@@ -68,7 +68,7 @@ def _query(
         added_after=after,
         versions=(version,),
         limit=limit,
-        after_seq=decode_cursor(cursor) if cursor else None,
+        after=decode_cursor(cursor) if cursor else None,
     )
 
 
@@ -124,7 +124,7 @@ def search_objects(
     page = exchange.page(principal, query, transport="rest")
     return ObjectPage(
         objects=[_out(principal, r) for r in page.rows],
-        next_cursor=encode_cursor(page.next_seq) if page.next_seq is not None else None,
+        next_cursor=encode_cursor(page.next_after) if page.next_after is not None else None,
     )
 
 

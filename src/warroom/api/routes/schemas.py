@@ -98,7 +98,10 @@ class MemberIn(Strict):
 class GroupOut(BaseModel):
     id: int
     name: str
-    owner_org_id: int
+    owner_org_id: int | None = Field(
+        description="The owner organisation; hidden (null) from the other members of a "
+        "confidential group."
+    )
     confidential: bool
     description: str
     members: list[OrgOut] = Field(
@@ -176,7 +179,6 @@ class FeedbackOut(BaseModel):
 
 
 class AuditOut(BaseModel):
-    id: int
     ts: str
     user_id: int | None
     org_id: int | None
@@ -187,3 +189,8 @@ class AuditOut(BaseModel):
     tlp: str | None
     author_org_id: int | None
     detail: str
+
+
+class AuditPageOut(BaseModel):
+    entries: list[AuditOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for older entries.")

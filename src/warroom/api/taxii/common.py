@@ -107,7 +107,7 @@ class Filters:
             if not limit.isdigit() or int(limit) < 1:
                 raise InvalidInput("limit must be a positive integer")
             self.limit = min(int(limit), settings.max_page_size)
-        self.after_seq = decode_next(next) if next is not None else None
+        self.after = decode_next(next) if next is not None else None
         self.ids = _split(match_id)
         self.types = _split(match_type)
         self.spec_versions = _split(match_spec_version)
@@ -136,7 +136,7 @@ class Filters:
             versions=versions or self.versions,
             spec_versions=self.spec_versions,
             added_after=self.added_after,
-            after_seq=self.after_seq,
+            after=self.after,
             limit=self.limit,
         )
 
@@ -174,11 +174,11 @@ def date_headers(rows: Iterable[ObjectRow]) -> dict[str, str]:
     }
 
 
-def envelope_bytes(rows: list[ObjectRow], more: bool, next_seq: int | None) -> bytes:
+def envelope_bytes(rows: list[ObjectRow], more: bool, next_after: int | None) -> bytes:
     """An envelope (§3.7) built from the stored canonical JSON without re-parsing it."""
     head: dict[str, Any] = {"more": more}
-    if more and next_seq is not None:
-        head["next"] = encode_next(next_seq)
+    if more and next_after is not None:
+        head["next"] = encode_next(next_after)
     prefix = orjson.dumps(head)[:-1]
     if not rows:
         return prefix + b"}"

@@ -70,8 +70,8 @@ def manifest(
 ) -> Response:
     page = exchange.page(principal, filters.query(), collection=ref, transport="taxii", audit=False)
     body: dict[str, Any] = {"more": page.more}
-    if page.next_seq is not None:
-        body["next"] = encode_next(page.next_seq)
+    if page.next_after is not None:
+        body["next"] = encode_next(page.next_after)
     if page.rows:
         body["objects"] = [
             {
@@ -97,7 +97,7 @@ def get_objects(
 ) -> Response:
     page = exchange.page(principal, filters.query(), collection=ref, transport="taxii")
     return taxii_response(
-        envelope_bytes(page.rows, page.more, page.next_seq), headers=date_headers(page.rows)
+        envelope_bytes(page.rows, page.more, page.next_after), headers=date_headers(page.rows)
     )
 
 
@@ -150,10 +150,10 @@ def get_object(
     page = exchange.page(
         principal, filters.query(object_id=object_id), collection=ref, transport="taxii"
     )
-    if not page.rows and filters.after_seq is None:
+    if not page.rows and filters.after is None:
         raise NotFound("object not found")
     return taxii_response(
-        envelope_bytes(page.rows, page.more, page.next_seq), headers=date_headers(page.rows)
+        envelope_bytes(page.rows, page.more, page.next_after), headers=date_headers(page.rows)
     )
 
 
@@ -205,11 +205,11 @@ def object_versions(
     object_id = _object_id(object_id)
     query = filters.query(object_id=object_id, versions=("all",))
     page = exchange.page(principal, query, collection=ref, transport="taxii", audit=False)
-    if not page.rows and filters.after_seq is None:
+    if not page.rows and filters.after is None:
         raise NotFound("object not found")
     body: dict[str, Any] = {"more": page.more}
-    if page.next_seq is not None:
-        body["next"] = encode_next(page.next_seq)
+    if page.next_after is not None:
+        body["next"] = encode_next(page.next_after)
     if page.rows:
         body["versions"] = [r.version_text for r in page.rows]
     return taxii_response(orjson.dumps(body), headers=date_headers(page.rows))
