@@ -1,7 +1,7 @@
 """What commands print: tables on a terminal; plain, complete lines when piped; JSON on request.
 
-Why: ids and keys must be copyable. On a terminal a table folds long cells instead of cutting
-them with "…"; piped, every listing is tab-separated text with a header line and nothing else on
+Why: ids and keys must be copyable. On a terminal a table is aligned columns at their natural
+width (never cut with "…" nor folded; a long line wraps in the terminal); piped, every listing is tab-separated text with a header line and nothing else on
 stdout (messages go to stderr), never wrapped; ``--json`` gives a list of objects for scripts.
 User data is never read as Rich markup."""
 
@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 console = Console(soft_wrap=True, markup=False, highlight=False)
@@ -52,12 +53,17 @@ def emit(
                          ensure_ascii=False, default=str))
         return
     if console.is_terminal:
-        table = Table(*(key.replace("_", " ") for key in keys), title=title)
+        table = Table(*(key.replace("_", " ") for key in keys), title=title, box=None,
+                      pad_edge=False, header_style="bold")
         for column in table.columns:
-            column.overflow = "fold"
+            column.no_wrap = True
         for row in rows:
             table.add_row(*(_cell(row.get(k)) for k in keys))
-        console.print(table)
+        natural = Measurement.get(console, console.options.update_width(100_000), table).maximum
+        wide = Console(file=console.file, width=max(natural, console.width), force_terminal=True,
+                       color_system=console.color_system, soft_wrap=True, markup=False,
+                       highlight=False)
+        wide.print(table, crop=False)
         return
     out = sys.stdout
     out.write("\t".join(keys) + "\n")
