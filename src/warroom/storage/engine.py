@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
 
 from warroom.errors import WarroomError
 
@@ -121,14 +122,13 @@ def make_engine(url: str) -> Engine:
     parsed = check_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
-        if path is not None:
-            create_sqlite_file(path)
-        engine = create_engine(
-            parsed,
-            connect_args={"check_same_thread": False, "timeout": 60},
-            pool_size=8,
-            max_overflow=8,
-        )
+        connect_args = {"check_same_thread": False, "timeout": 60}
+        if path is None:  # in memory: one connection, shared, or each would see its own database
+            engine = create_engine(parsed, connect_args=connect_args, poolclass=StaticPool)
+            _tune_sqlite(engine)
+            return engine
+        create_sqlite_file(path)
+        engine = create_engine(parsed, connect_args=connect_args, pool_size=8, max_overflow=8)
         _tune_sqlite(engine)
         return engine
     return create_engine(parsed, pool_size=8, max_overflow=8, pool_pre_ping=True)
