@@ -117,7 +117,7 @@ def user_list(
 ) -> None:
     """List users."""
     store = open_store(load_settings(database_url))
-    org_id = org_named(store, org).id if org else None
+    org_id = org_named(store, org).id if org is not None else None
     names = {o.id: o.name for o in store.directory.list_orgs()}
     emit(
         [
@@ -168,7 +168,10 @@ def key_list(
 @key_app.command("revoke")
 @one_line_errors
 def key_revoke(
-    key_id: Annotated[int, typer.Argument(metavar="KEY_ID", help="The key's id (key list).")],
+    key_id: Annotated[
+        int,
+        typer.Argument(metavar="KEY_ID", min=1, max=2**63 - 1, help="The key's id (key list)."),
+    ],
     database_url: DatabaseOption = None,
 ) -> None:
     """Revoke an API key."""

@@ -100,6 +100,7 @@ class PlainGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        prog_name = "warroom"  # also under python -m and test runners
         if not standalone_mode:
             return super().main(
                 args, prog_name, complete_var, False, windows_expand_args, **extra

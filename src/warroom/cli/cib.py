@@ -9,6 +9,7 @@ that ingest wrote, not the CSV it read)."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ from warroom.cli.app import App
 from warroom.cli.common import (
     DatabaseOption,
     RecipientsOption,
+    check_output,
     one_line_errors,
     open_exchange,
 )
@@ -61,7 +63,14 @@ def ingest(
     ],
 ) -> None:
     """Read posts through an adapter into warroom's canonical Parquet schema."""
-    chosen = adapters.resolve(adapter)
+    if not adapter.strip():
+        raise ValueError(f"--adapter: use one of {', '.join(adapters.ADAPTERS)} or a TOML "
+                         "mapping file (docs/cib.md)")
+    try:
+        chosen = adapters.resolve(adapter)
+    except UnicodeDecodeError:
+        raise ValueError(f"--adapter {adapter}: not a TOML mapping file (docs/cib.md)") from None
+    check_output(output)
     partial = output.with_name(f".{output.name}.{os.getpid()}.ingest")
     try:
         with progress_bar(f"ingesting {len(files)} file(s) with adapter {chosen.name}"):
@@ -98,7 +107,7 @@ def check_posts(posts: Path) -> None:
     import pyarrow.parquet as pq
 
     if not posts.is_file():
-        raise ValueError(f"no such file: {posts}")
+        raise ValueError(f"{posts} is a folder" if posts.is_dir() else f"no such file: {posts}")
     with posts.open("rb") as handle:
         magic = handle.read(4)
     hint = f"run 'warroom cib ingest {posts} --adapter NAME -o posts.parquet' first"
@@ -153,9 +162,11 @@ def detect_command(
     from warroom.analytics.engine import open_engine
 
     check_posts(posts)
+    check_output(output)
+    check_output(html)
     names = _signal_list(signals)
-    if not resolution > 0:
-        raise ValueError(f"--resolution {resolution}: must be above 0")
+    if not (math.isfinite(resolution) and resolution > 0):
+        raise ValueError(f"--resolution {resolution}: must be a number above 0")
     params = Params(window=window, max_object_accounts=max_object_accounts)
     thresholds = Thresholds(min_evidence=min_evidence, resolution=resolution)
     runner = open_engine(engine)
@@ -192,6 +203,7 @@ def report(
     from warroom.detectors.cib.report import write_html
 
     found = load_result(result_file)
+    check_output(output)
     write_html(found, output)
     result(f"report written to {output} ({len(found.flagged_clusters)} flagged clusters)")
 
@@ -275,6 +287,7 @@ def share(
     if not PLATFORM.match(platform):
         raise ValueError(f"--platform {platform!r}: use a short lower-case name, e.g. twitter")
     found = load_result(result_file)
+    check_output(bundle)
     catalog = _disarm(disarm)
     level = TLP.parse(tlp)
     exchange = principal = None

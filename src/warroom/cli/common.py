@@ -111,6 +111,22 @@ def open_exchange(database_url: str | None) -> tuple[Settings, Store, ExchangeSe
     return settings, store, ExchangeService(store, settings)
 
 
+def check_output(path: Path | None, *, folder: bool = False) -> None:
+    """Fail now, in one line, when ``path`` could not be written, before any work is done: a
+    file that is a folder, or a folder below a file. Missing folders are made later."""
+    if path is None:
+        return
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is not a folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"{path} is a folder: give a file name")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(f"cannot write {path}: {ancestor} is not a folder")
+
+
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     """Write report rows as JSON (``.json``) or CSV (anything else)."""
     if path.suffix == ".json":
@@ -125,6 +141,7 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
 __all__ = [
     "DatabaseOption",
     "RecipientsOption",
+    "check_output",
     "close_stores",
     "console",
     "err_console",

@@ -17,6 +17,7 @@ from warroom.cli.app import App
 from warroom.cli.common import (
     DatabaseOption,
     RecipientsOption,
+    check_output,
     one_line_errors,
     open_exchange,
     write_rows,
@@ -25,7 +26,7 @@ from warroom.cli.names import org_named, principal_named, recipients_named
 from warroom.cli.output import JsonOption, emit, say
 from warroom.cli.progress import progress_bar
 from warroom.detectors.domains.detector import DomainWatch
-from warroom.detectors.domains.sources import NewRegistrations, open_source
+from warroom.detectors.domains.sources import DomainSource, NewRegistrations, open_source
 from warroom.model.tlp import TLP
 from warroom.services import domain_watch as service
 
@@ -58,9 +59,12 @@ def assets_import(
     _, store, _ = open_exchange(database_url)
     organisation = org_named(store, org)
     with progress_bar(f"importing {file.name}"):
-        saved, allowed = service.import_assets(
-            store, organisation.id, file, dotgov=dotgov, election_only=not all_types
-        )
+        try:
+            saved, allowed = service.import_assets(
+                store, organisation.id, file, dotgov=dotgov, election_only=not all_types
+            )
+        except UnicodeDecodeError:
+            raise ValueError(f"{file} is not UTF-8 text: give a CSV file") from None
     say(f"{saved} assets saved for {organisation.name}; {allowed} domains allowlisted")
 
 
@@ -74,7 +78,7 @@ def assets_list(
 ) -> None:
     """List protected assets."""
     _, store, _ = open_exchange(database_url)
-    org_ids = [org_named(store, org).id] if org else None
+    org_ids = [org_named(store, org).id] if org is not None else None
     names = {o.id: o.name for o in store.directory.list_orgs()}
     emit(
         [
@@ -136,12 +140,19 @@ def watch(
     if as_user is None and output_dir is None and report is None:
         raise ValueError("say where alerts go: --as USER (share), --output-dir or --report")
     level = TLP.parse(tlp)
+    check_output(output_dir, folder=True)
+    check_output(report)
+    check_output(checkpoint)
+    stream = _source(source)
+    mark = _checkpoint(checkpoint, source)
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
     _, store, exchange = open_exchange(database_url)
-    org_ids = [org_named(store, o).id for o in org] if org else None
+    org_ids = [org_named(store, o).id for o in org] if org is not None else None
     index = service.build_index(store, org_ids)
     if not len(index):
         raise ValueError("no protected assets: run 'warroom domains assets import' first")
-    principal = principal_named(store, as_user) if as_user else None
+    principal = principal_named(store, as_user) if as_user is not None else None
     created_by = (
         store.directory.get_org(principal.org_id).identity_id
         if principal
@@ -155,8 +166,6 @@ def watch(
         created_by,
         output_dir,
     )
-    stream = open_source(source)
-    mark = service.Checkpoint.load(checkpoint, source)
     detector = DomainWatch(index)
     total = _rows(stream) - mark.position if isinstance(stream, NewRegistrations) else None
     with progress_bar(f"watching {source}", total, unit="names") as bar:
@@ -166,6 +175,31 @@ def watch(
     if report is not None:
         write_rows(report, [dataclasses.asdict(a) for a in result.alerts])
     _summary(result, len(index))
+
+
+def _source(spec: str) -> DomainSource:
+    stream = open_source(spec)
+    path = getattr(stream, "path", "-")
+    if not path:
+        raise ValueError(f"{spec!r}: name a file after the colon, e.g. nrd:new-domains.parquet")
+    if path != "-" and not Path(path).is_file():
+        raise ValueError(f"{path} is not a file")
+    if isinstance(stream, NewRegistrations):
+        with Path(path).open("rb") as handle:
+            if handle.read(4) != b"PAR1":
+                raise ValueError(f"{path} is not Parquet (nrd: wants Parquet with a 'domain' "
+                                 "column; list:FILE reads one name a line)")
+    return stream
+
+
+def _checkpoint(path: Path | None, source: str) -> service.Checkpoint:
+    try:
+        return service.Checkpoint.load(path, source)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        if isinstance(error, ValueError) and "is for source" in str(error):
+            raise
+        raise ValueError(f"{path} is not a warroom checkpoint (a JSON file that 'warroom "
+                         "domains watch --checkpoint' writes)") from None
 
 
 def _rows(stream: NewRegistrations) -> int:

@@ -9,7 +9,13 @@ from typing import Annotated
 
 import typer
 
-from warroom.cli.common import DatabaseOption, one_line_errors, open_exchange, write_rows
+from warroom.cli.common import (
+    DatabaseOption,
+    check_output,
+    one_line_errors,
+    open_exchange,
+    write_rows,
+)
 from warroom.cli.names import principal_named
 from warroom.cli.output import JsonOption, console, emit, say
 from warroom.cli.progress import progress_bar
@@ -41,6 +47,7 @@ def match(
     if file != "-" and not Path(file).is_file():
         raise ValueError(f"no such file: {file}" if not Path(file).exists() else
                          f"{file} is not a file")
+    check_output(report)
     _, store, exchange = open_exchange(database_url)
     principal = principal_named(store, as_user)
     total = exchange.count(principal, ObjectQuery(types=("indicator",)))["total"]

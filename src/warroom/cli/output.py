@@ -1,8 +1,9 @@
 """What commands print: tables on a terminal; plain, complete lines when piped; JSON on request.
 
 Why: ids and keys must be copyable. On a terminal a table is aligned columns at their natural
-width (never cut with "…" nor folded; a long line wraps in the terminal); piped, every listing is tab-separated text with a header line and nothing else on
-stdout (messages go to stderr), never wrapped; ``--json`` gives a list of objects for scripts.
+width (never cut with "…" nor folded; a long line wraps in the terminal); piped, every listing
+is tab-separated text with a header line and nothing else on stdout (messages go to stderr),
+never wrapped; ``--json`` gives a list of objects for scripts.
 User data is never read as Rich markup."""
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def emit(
             table.add_row(*(_cell(row.get(k)) for k in keys))
         natural = Measurement.get(console, console.options.update_width(100_000), table).maximum
         wide = Console(file=console.file, width=max(natural, console.width), force_terminal=True,
-                       color_system=console.color_system, soft_wrap=True, markup=False,
+                       color_system="auto", soft_wrap=True, markup=False,
                        highlight=False)
         wide.print(table, crop=False)
         return

@@ -71,8 +71,10 @@ def serve(
     """Run the TAXII 2.1 server and the REST API of this instance."""
     settings = load_settings(database_url)
     settings = settings.model_copy(
-        update={"host": host or settings.host, "port": port or settings.port}
+        update={"host": settings.host if host is None else host, "port": port or settings.port}
     )
+    if not settings.host.strip():
+        raise ValueError("--host: give an address to listen on, e.g. 127.0.0.1 or 0.0.0.0")
     store = open_store(settings)
     check_listen(settings.host, settings.port)
     say(f"warroom on http://{settings.host}:{settings.port} (TAXII: /taxii2/, API docs: /api/docs)")

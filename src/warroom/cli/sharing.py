@@ -13,6 +13,7 @@ import typer
 from warroom.cli.common import (
     DatabaseOption,
     RecipientsOption,
+    check_output,
     one_line_errors,
     open_exchange,
 )
@@ -102,6 +103,7 @@ def export(
     for name in type_ or ():
         if not STIX_TYPE.match(name):
             raise ValueError(f"--type {name!r} is not a STIX type name (e.g. indicator)")
+    check_output(output)
     _, store, exchange = open_exchange(database_url)
     principal = principal_named(store, as_user)
     query = ObjectQuery(types=tuple(type_ or ()), limit=1000)

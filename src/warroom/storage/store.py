@@ -49,8 +49,8 @@ class Store:
         to reach the database is a ``StoreUnavailable`` with a one-line reason."""
         if existing:
             path = sqlite_file(url)
-            if path is not None and not path.is_file():
-                raise NoInstance(_no_instance(url))
+            if path is not None and (not path.is_file() or path.stat().st_size == 0):
+                raise NoInstance(_no_instance(url))  # (an empty file is left as it is)
         engine = make_engine(url)
         try:
             if existing and not _initialised(engine):
