@@ -88,6 +88,8 @@ def test_demo_run_again_keeps_its_keys_and_reset_says_they_changed(here: Path) -
     first = run("demo", "--no-serve")
     assert first.exit_code == 0, first.output
     keys = (here / "warroom-data" / "demo-keys.txt").read_text()
+    for name in ("demo.db", "demo-keys.txt"):
+        assert stat.S_IMODE((here / "warroom-data" / name).stat().st_mode) == 0o600
     again = run("demo", "--no-serve")
     assert again.exit_code == 0, again.output
     assert "keys are unchanged" in again.stderr
@@ -247,3 +249,9 @@ def test_detect_given_the_csv_says_to_ingest_first(here: Path) -> None:
     error = one_line_error(run("cib", "detect", str(EXAMPLES / "tweets.csv"), "-o", "r.json"))
     assert "is not Parquet: run 'warroom cib ingest" in error
     assert not (here / "r.json").exists()
+
+
+def test_a_bad_setting_names_its_variable(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARROOM_PORT", "soon")
+    error = one_line_error(run("org", "list"))
+    assert error.startswith("error: bad setting WARROOM_PORT='soon': ")
