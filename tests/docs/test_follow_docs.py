@@ -11,6 +11,7 @@ command in the docs needs a line here."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ SKIPS = [
     (r"^\./check\b|^\.ci/run\b", "runs the test suite, which runs this test"),
     (r"^docker\b|WARROOM_DB_PASSWORD", "needs a Docker engine (tests/docs/test_container.py)"),
     (r"postgresql\+psycopg://", "needs a PostgreSQL server"),
+    *([(r"^curl\b", "curl is not installed here")] if shutil.which("curl") is None else []),
 ]
 
 ENV = "env:"  # an expectation on a variable the command sets, not on its output
