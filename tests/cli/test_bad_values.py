@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 
 from tests.cli.bad_values import FLAGS, FREE_TEXT, TABLE
 from tests.docs.follow import free_port
-from warroom.cli import serve as serve_module
 from warroom.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +139,7 @@ def cases() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def no_serving(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``serve`` and ``demo`` stop where they would start serving (a valid command exits 0)."""
-    monkeypatch.setattr(serve_module.uvicorn, "run", lambda *_a, **_k: None)
+    monkeypatch.setattr("uvicorn.run", lambda *_a, **_k: None)
     monkeypatch.delenv("WARROOM_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
 

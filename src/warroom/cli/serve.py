@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from warroom.api import create_app
 from warroom.cli.common import DatabaseOption, load_settings, one_line_errors, open_store
 from warroom.cli.output import emit, result, say
 from warroom.cli.progress import progress_bar
@@ -51,6 +49,10 @@ def check_listen(host: str, port: int) -> None:
 
 
 def _run(settings: Settings, store: Store) -> None:
+    import uvicorn  # here, not at the top: the other commands start faster without the server
+
+    from warroom.api import create_app
+
     check_listen(settings.host, settings.port)
     uvicorn.run(
         create_app(settings, store),
