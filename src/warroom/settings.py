@@ -14,6 +14,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("warroom-data")
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR}/warroom.db"
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WARROOM_", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DATA_DIR}/warroom.db",
+        default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL of the exchange store: sqlite:///path (default) or "
         "postgresql+psycopg://user@host/db.",
     )

@@ -159,7 +159,7 @@ def test_groups_keys_and_listing(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_seeds_without_shared_data(run, tmp_path: Path, database_url: str) -> None:  # type: ignore[no-untyped-def]
-    result = run("demo", "--no-serve", "--data-dir", str(tmp_path / "absent"))
+    result = run("demo", "--no-serve")  # in tmp_path, where ../shared/data is absent
     assert result.exit_code == 0, result.output
     assert "synthetic" in result.output
     assert _objects(database_url) > 300

@@ -1,42 +1,42 @@
-"""What every command shares: settings, the store, principals and one-line errors.
+"""What every command shares: settings, the store, and one-line errors.
 
 Why: a CLI error is one line on stderr and a non-zero exit, never a traceback (the brief's rule
-for bad input); this module is where that conversion happens."""
+for bad input); this module is where a command's failures are converted, and where the store
+is opened the same way for all: ``init`` and ``demo`` create an instance, every other command
+needs one and says how to make it when there is none."""
 
 from __future__ import annotations
 
 import csv
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
-from warroom.errors import WarroomError
-from warroom.model.orgs import Principal
+from warroom.cli.failures import describe
+from warroom.cli.names import RECIPIENTS_HELP, principal_named
+from warroom.cli.output import console, err_console
 from warroom.services.exchange import ExchangeService
-from warroom.settings import Settings
+from warroom.settings import DEFAULT_DATA_DIR, Settings
+from warroom.storage.engine import sqlite_file
 from warroom.storage.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
-err_console = Console(stderr=True)
 
 RecipientsOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        help="community, org:NAME or group:NAME; repeatable. None: your organisation only."
-    ),
+    list[str] | None, typer.Option(metavar="RECIPIENT", help=RECIPIENTS_HELP)
 ]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="Store URL; default: WARROOM_DATABASE_URL or ./warroom-data/warroom.db.",
+        metavar="URL",
+        help="Store URL; default: WARROOM_DATABASE_URL, else sqlite:///warroom-data/warroom.db.",
     ),
 ]
 
@@ -48,19 +48,20 @@ def fail(message: str) -> None:
 
 
 def one_line_errors(func: F) -> F:
-    """Turn expected failures into ``error: ...`` and exit status 1."""
+    """Turn expected failures into ``error: ...`` and exit status 1; close what was opened."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except WarroomError as exc:
-            fail(exc.message)
-        except (ValueError, OSError) as exc:
-            fail(str(exc) or exc.__class__.__name__)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - described, or passed on to the app's guard
+            message = describe(exc)
+            if message is None:
+                raise
+            fail(message)
         finally:
             close_stores()
 
@@ -79,10 +80,24 @@ def load_settings(database_url: str | None = None) -> Settings:
 _OPENED: list[Store] = []
 
 
-def open_store(settings: Settings) -> Store:
-    store = Store.open(settings.database_url)
+def open_store(settings: Settings, *, create: bool = False) -> Store:
+    """The instance's store. Without ``create`` there must be an initialised instance; with it
+    a new SQLite file is made (mode 0600), in ``warroom-data/`` (made, mode 0700, when it is
+    the folder of the URL) or in a folder that exists."""
+    if create:
+        _make_default_folder(settings.database_url)
+    store = Store.open(settings.database_url, existing=not create)
     _OPENED.append(store)
     return store
+
+
+def _make_default_folder(url: str) -> None:
+    path = sqlite_file(url)
+    if path is None or path.parent.exists():
+        return
+    if path.parent.resolve() == DEFAULT_DATA_DIR.resolve():
+        path.parent.mkdir(mode=0o700)
+        os.chmod(path.parent, 0o700)
 
 
 def close_stores() -> None:
@@ -96,11 +111,20 @@ def open_exchange(database_url: str | None) -> tuple[Settings, Store, ExchangeSe
     return settings, store, ExchangeService(store, settings)
 
 
-def principal_named(store: Store, username: str) -> Principal:
-    user = store.directory.user_by_name(username)
-    if user.disabled:
-        raise ValueError(f"user {username!r} is disabled")
-    return store.directory.principal_for_user(user.id)
+def check_output(path: Path | None, *, folder: bool = False) -> None:
+    """Fail now, in one line, when ``path`` could not be written, before any work is done: a
+    file that is a folder, or a folder below a file. Missing folders are made later."""
+    if path is None:
+        return
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is not a folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"{path} is a folder: give a file name")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(f"cannot write {path}: {ancestor} is not a folder")
 
 
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -112,3 +136,20 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["none"])
         writer.writeheader()
         writer.writerows(rows)
+
+
+__all__ = [
+    "DatabaseOption",
+    "RecipientsOption",
+    "check_output",
+    "close_stores",
+    "console",
+    "err_console",
+    "fail",
+    "load_settings",
+    "one_line_errors",
+    "open_exchange",
+    "open_store",
+    "principal_named",
+    "write_rows",
+]

@@ -1,22 +1,43 @@
-"""The ``warroom`` command: one Typer app assembling the command groups."""
+"""The ``warroom`` command: one app assembling the command groups (``python -m warroom.cli.main``
+runs it too)."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
 from warroom import __version__
 from warroom.cli import admin, serve, sharing
+from warroom.cli.app import App
 from warroom.cli.cib import cib_app
 from warroom.cli.domains import domains_app
 from warroom.cli.matching import match
 
-app = typer.Typer(
-    name="warroom",
-    help="warroom: election threat exchange (STIX 2.1 / TAXII 2.1) and war room.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+app = App(help="warroom: election threat exchange (STIX 2.1 / TAXII 2.1) and war room.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"warroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """warroom: election threat exchange (STIX 2.1 / TAXII 2.1) and war room."""
+
+
 app.command()(admin.init)
 app.command()(serve.serve)
 app.command()(serve.demo)

@@ -6,11 +6,21 @@ the contract tests run the same cases on both (DESIGN.md principle 6).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
+from warroom.storage import schema
 from warroom.storage.directory import Directory
 from warroom.storage.domain_assets import DomainAssets
-from warroom.storage.engine import is_sqlite, make_engine, upgrade
+from warroom.storage.engine import (
+    NoInstance,
+    StoreUnavailable,
+    is_sqlite,
+    make_engine,
+    shown,
+    sqlite_file,
+    upgrade,
+)
 from warroom.storage.objects import ObjectStore
 from warroom.storage.records import Records
 
@@ -31,15 +41,31 @@ class Store:
         self.domain_assets = DomainAssets(engine)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Open (and by default migrate) the store at ``url``."""
+    def open(cls, url: str, *, migrate: bool = True, existing: bool = False) -> Store:
+        """Open (and by default migrate) the store at ``url``.
+
+        With ``existing``, refuse (``NoInstance``) unless an initialised instance is there: a
+        SQLite file that exists, with the schema and at least one organisation. Every failure
+        to reach the database is a ``StoreUnavailable`` with a one-line reason."""
+        if existing:
+            path = sqlite_file(url)
+            if path is not None and (not path.is_file() or path.stat().st_size == 0):
+                raise NoInstance(_no_instance(url))  # (an empty file is left as it is)
         engine = make_engine(url)
-        if migrate:
-            try:
+        try:
+            if existing and not _initialised(engine):
+                raise NoInstance(_no_instance(url))
+            if migrate:
                 upgrade(engine)
-            except BaseException:
-                engine.dispose()
-                raise
+        except DBAPIError as error:
+            engine.dispose()
+            reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+            raise StoreUnavailable(
+                f"cannot open the database {shown(url)}: {reason or type(error.orig).__name__}"
+            ) from None
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     def _write_lock(self, conn: Connection) -> None:
@@ -50,4 +76,19 @@ class Store:
         self.engine.dispose()
 
 
-__all__ = ["Store", "is_sqlite"]
+def _no_instance(url: str) -> str:
+    return (
+        f"no warroom instance here ({shown(url)}): run `warroom init` "
+        "(or set WARROOM_DATABASE_URL)"
+    )
+
+
+def _initialised(engine: Engine) -> bool:
+    """The schema is there and holds at least one organisation (``warroom init`` made one)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(schema.orgs.name):
+            return False
+        return bool(conn.execute(select(func.count()).select_from(schema.orgs)).scalar_one())
+
+
+__all__ = ["NoInstance", "Store", "StoreUnavailable", "is_sqlite"]
