@@ -161,7 +161,7 @@ def indicators() -> None:
             "valid_from": CREATED,
         }],
         "tlp": "amber",
-        "recipients": {"groups": [1]},
+        "recipients": {"orgs": [3]},  # Florida Department of State in the quickstart
     }
     (HERE / "share-request.json").write_text(json.dumps(request, indent=2) + "\n")
 

@@ -218,8 +218,12 @@ def check_share(
     tlp: TLP,
     known_org_ids: Iterable[int],
     groups: Mapping[int, SharingGroup],
+    *,
+    member_of_groups: bool = True,
 ) -> None:
-    """Raise unless ``principal`` may share at ``tlp`` with ``recipients``."""
+    """Raise unless ``principal`` may share at ``tlp`` with ``recipients``. One shares only with
+    groups one belongs to, except feedback (:func:`feedback_recipients`), which goes back to the
+    audience of what it is about."""
     if not principal.role.may_write:
         raise Forbidden("your role may not share")
     if not tlp_allows(recipients, tlp):
@@ -232,7 +236,7 @@ def check_share(
     if unknown:
         raise PolicyViolation(f"unknown recipient organisation(s): {sorted(unknown)}")
     for group_id in recipients.group_ids:
-        if group_id not in groups or group_id not in principal.group_ids:
+        if group_id not in groups or (member_of_groups and group_id not in principal.group_ids):
             raise PolicyViolation(f"unknown sharing group {group_id} (or you are not a member)")
 
 
@@ -316,6 +320,18 @@ def group_owner_shown(principal: Principal, group: SharingGroup) -> int | None:
     ):
         return None
     return group.owner_org_id
+
+
+def feedback_recipients(
+    principal: Principal, target: Recipients, target_tlp: TLP, target_author_org_id: int
+) -> Recipients:
+    """Who gets feedback on an object: exactly the audience of the version the giver reads,
+    plus its author organisation. Not narrowed to the giver's own groups: what the giver's
+    feedback reaches, and whether it is anonymous, must not tell anyone which groups the giver
+    is in."""
+    org_ids = (target.org_ids | {target_author_org_id}) - {principal.org_id}
+    community = target.community and target_tlp < TLP.AMBER
+    return Recipients(community=community, org_ids=org_ids, group_ids=target.group_ids)
 
 
 def feedback_is_anonymous(recipients: Recipients, groups: Mapping[int, SharingGroup]) -> bool:

@@ -211,23 +211,28 @@ def plans(draw: st.DrawFn) -> Plan:
         for org, obj in draw(st.lists(st.tuples(st.sampled_from(orgs),
                                                 st.sampled_from(objects)), max_size=2))
         if readable(org, obj, group_specs) and obj.kind == "indicator"
-        and not sees_hidden_version(org, obj, delta, group_specs)
+        and not acts_on_the_change(org, obj, delta, group_specs)
     )
-    probes = set(draw(st.sets(st.sampled_from(READ_PROBES), min_size=3, max_size=6)))
+    # each pair runs the probes its change calls for and a few others (every probe runs in
+    # thousands of pairs over a CI run)
+    probes = set(draw(st.sets(st.sampled_from(READ_PROBES), min_size=1, max_size=3)))
     probes |= {"taxii.objects", "rest.search"}
     probes |= set(DELTA_PROBES[delta.kind])
     probes |= set(draw(st.sets(st.sampled_from(WRITE_PROBES), max_size=2)))
     return Plan(n_orgs, group_specs, tuple(objects), readers, sightings, caller, delta,
-                tuple(sorted(probes)), draw(st.integers(1, 3)),
+                tuple(sorted(probes)), draw(st.integers(2, 4)),
                 draw(st.sampled_from(["last", "first", "all"])))
 
 
-def sees_hidden_version(org: int, obj: ObjectSpec, delta: Delta,
-                        groups: tuple[GroupSpec, ...]) -> bool:
-    """Whether ``org`` reads the hidden version of ``obj``. Its feedback on the object goes to
-    the audience of the version it reads (what it says may rest on that version): an action of
-    someone who sees more, not an answer to the caller, so the plan leaves it out
-    (docs/security.md, "What is knowingly revealed")."""
+def acts_on_the_change(org: int, obj: ObjectSpec, delta: Delta,
+                       groups: tuple[GroupSpec, ...]) -> bool:
+    """Whether feedback by ``org`` on ``obj`` would rest on the hidden change: ``org`` reads
+    the hidden version (its feedback goes to the audience of the version it reads), or it is
+    one of the two candidate authors of the object (what each may read differs between the
+    worlds). Such feedback is an action of someone who sees more, not an answer to the caller,
+    so the plan leaves it out (docs/security.md, "What is knowingly revealed")."""
+    if delta.kind == "hidden_author" and delta.params["object"] == obj.key:
+        return org in (obj.author, delta.params["author"])
     if delta.kind != "hidden_version" or delta.params["object"] != obj.key:
         return False
     return (org == obj.author or org in delta.params["orgs"]
@@ -564,11 +569,25 @@ class Builder:
     def _delta_last(self) -> None:
         d, pair = self.plan.delta, self.pair
         if d.kind == "hidden_member":
-            member = d.params["member"]
-            pair.each("member-reads", None, lambda w: (
-                self._read_feed(w, member),
-                w.request("GET", "/api/v1/objects", self.user(member),
-                          params={"added_after": _ts(pair.start), "version": "all"})))
+            member, gi = d.params["member"], d.params["group"]
+            # the new member reads what only the membership gave it (its other reads are
+            # its own business, the same in both worlds)
+            only_via_group = [
+                self.object_ids[o.key] for o in self.plan.objects
+                if gi in o.groups and not readable(
+                    member, ObjectSpec(o.key, o.author, o.tlp, o.community, o.orgs,
+                                       o.groups - {gi}, o.anonymous, o.kind, o.versions),
+                    self.plan.groups)
+            ]
+
+            def member_reads(w: World) -> None:
+                for object_id in only_via_group:
+                    w.request("GET", f"/api/v1/objects/{object_id}", self.user(member))
+                    w.request("GET", f"/taxii2/api/collections/"
+                              f"{_all_collection(w, self.user(member))}/objects/{object_id}/",
+                              self.user(member))
+
+            pair.each("member-reads", None, member_reads)
         elif d.kind == "hidden_sighter":
             first, second = d.params["sighters"]
             key = d.params["object"]
@@ -663,8 +682,8 @@ class Prober:
 
     def taxii_object(self) -> list[Answer]:
         base = self._all()
-        return [self.get(f"{base}/objects/{i}/", **{"match[version]": v})
-                for i in self.ids() for v in ("all", "first", "last")]
+        return [self.get(f"{base}/objects/{i}/", **{"match[version]": self.b.plan.version})
+                for i in self.ids()]
 
     def taxii_versions(self) -> list[Answer]:
         base = self._all()
@@ -812,7 +831,9 @@ def compare(pair: Pair, builder: Builder) -> tuple[list[Difference], int]:
     requests = 0
     reads = [p for p in builder.plan.probes if not p.startswith("write.")]
     writes = [p for p in builder.plan.probes if p.startswith("write.")]
-    for probe in [*reads, *writes, "taxii.objects", "rest.audit"]:
+    # after writes, what they changed is read again
+    after_writes = ["taxii.objects", "rest.audit"] if writes else []
+    for probe in [*reads, *writes, *after_writes]:
         found: list[list[Any]] = []
 
         def run(world: World, probe: str = probe, found: list[list[Any]] = found) -> None:
@@ -895,6 +916,7 @@ def test_hidden_changes_do_not_change_any_answer(pairs: Pairs, shard: int, plan:
                 for d in differences:
                     out.write(json.dumps({"delta": plan.delta.kind, "probe": d.probe,
                                           "answer": d.index, "params": repr(plan.delta.params),
+                                          "plan": repr(plan),
                                           "base": repr(d.base)[:4000],
                                           "changed": repr(d.changed)[:4000]}) + "\n")
         CHECKED["pairs with a difference"] += bool(differences)

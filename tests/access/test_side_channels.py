@@ -317,3 +317,49 @@ def test_11_failed_authentication_is_rate_limited(settings: Settings, store: Sto
     limiter.failed("10.0.0.1")
     limiter.failed("10.0.0.1")
     limiter.check("10.0.0.2")  # another address is not affected
+
+
+def test_10_domain_watch_shares_only_its_own_organisations_assets(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A watch that shares as a user watches only that user's organisation's assets: alerts
+    name what they imitate, so another organisation's assets would be revealed."""
+    from typer.testing import CliRunner
+
+    from warroom.cli.main import app as cli
+
+    monkeypatch.setenv("WARROOM_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(cli, list(args))
+
+    assert run("init", "--org", "Host", "--admin", "root").exit_code == 0
+    for org in ("County", "Campaign"):
+        assert run("org", "add", org).exit_code == 0
+    assert run("user", "add", "clerk", "--org", "County", "--role", "analyst").exit_code == 0
+    county = tmp_path / "county.csv"
+    county.write_text("organisation,domain,tokens,owned\nMaricopa County Elections,"
+                      "maricopa.vote,maricopa,maricopa.gov\n")
+    campaign = tmp_path / "campaign.csv"
+    campaign.write_text("organisation,domain,tokens,owned\nJane Doe for Senate,"
+                        "janedoe2026.com,janedoe,\n")
+    assert run("domains", "assets", "import", str(county), "--org", "County").exit_code == 0
+    assert run("domains", "assets", "import", str(campaign), "--org", "Campaign").exit_code == 0
+    names = tmp_path / "names.txt"
+    names.write_text("maricopa-vote2026.com\njanedoe2026.net\n")
+    report = tmp_path / "alerts.json"
+    shared = run("domains", "watch", f"list:{names}", "--as", "clerk", "--to", "community",
+                 "--tlp", "green", "--report", str(report))
+    assert shared.exit_code == 0, shared.output
+    import json
+
+    assert {a["domain"] for a in json.loads(report.read_text())} == {"maricopa-vote2026.com"}
+    refused = run("domains", "watch", f"list:{names}", "--as", "clerk", "--org", "Campaign",
+                  "--report", str(report))
+    assert refused.exit_code == 1 and "only your own organisation's assets" in refused.output
+    # without sharing (a report for the operator), any organisation's assets may be watched
+    local = run("domains", "watch", f"list:{names}", "--org", "Campaign", "--report",
+                str(report))
+    assert local.exit_code == 0, local.output
+    assert {a["domain"] for a in json.loads(report.read_text())} == {"janedoe2026.net"}

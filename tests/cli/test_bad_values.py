@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from tests.cli.bad_values import FLAGS, FREE_TEXT, TABLE
 from tests.docs.follow import free_port
 from warroom.cli.main import app
+from warroom.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -78,6 +79,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         ["share", str(EXAMPLES / "indicators.json"), "--as", "alice", "--tlp", "amber",
          "--to", "group:WG", *db],
         ["domains", "assets", "import", str(EXAMPLES / "assets.csv"), "--org", "Parcel Mail", *db],
+        # a watch shared as alice watches her own organisation's assets
+        ["domains", "assets", "import", str(EXAMPLES / "assets.csv"), "--org", "Chirp Social",
+         *db],
         ["cib", "ingest", str(EXAMPLES / "tweets.csv"), "--adapter", "twitter-io", "-o",
          str(folder / "posts.parquet")],
         ["cib", "detect", str(folder / "posts.parquet"), "-o", str(folder / "result.json")],
@@ -89,7 +93,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     (folder / "file").write_text("a regular file\n")
     (folder / "junk").write_bytes(bytes(range(256)) * 8)
     (folder / "empty").write_bytes(b"")
-    return World(folder, url, folder / "posts.parquet", folder / "result.json", "1")
+    store = Store.open(url)  # key ids are random: revoke one that exists
+    try:
+        key_id = str(store.directory.list_keys([u.id for u in store.directory.list_users()])[0].id)
+    finally:
+        store.close()
+    return World(folder, url, folder / "posts.parquet", folder / "result.json", key_id)
 
 
 def fill(value: str, world: World, here: Path) -> str:

@@ -169,13 +169,33 @@ def key_list(
 @one_line_errors
 def key_revoke(
     key_id: Annotated[
-        int,
-        typer.Argument(metavar="KEY_ID", min=1, max=2**63 - 1, help="The key's id (key list)."),
-    ],
+        int | None,
+        typer.Argument(metavar="KEY_ID", min=1, max=2**63 - 1,
+                       help="The key's id (key list); or give --user and --name."),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(metavar="USERNAME", help="Whose key (with --name).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="LABEL", help="The key's label (with --user).")
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Revoke an API key."""
-    directory = open_store(load_settings(database_url)).directory
+    """Revoke an API key, by id or by its user and label."""
+    store = open_store(load_settings(database_url))
+    directory = store.directory
+    if key_id is None:
+        if user is None or name is None:
+            raise ValueError("give a KEY_ID, or --user and --name")
+        owner = user_named(store, user)
+        matching = [k for k in directory.list_keys([owner.id]) if k.name == name and not k.revoked]
+        if not matching:
+            raise ValueError(f"{user} has no key labelled {name!r} that is not revoked")
+        if len(matching) > 1:
+            raise ValueError(f"{user} has {len(matching)} keys labelled {name!r}: give a KEY_ID")
+        key_id = matching[0].id
+    elif user is not None or name is not None:
+        raise ValueError("give a KEY_ID, or --user and --name, not both")
     directory.get_key(key_id)
     directory.revoke_key(key_id)
     result(f"key {key_id} revoked")

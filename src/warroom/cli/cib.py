@@ -297,7 +297,7 @@ def share(
         _, store, exchange = open_exchange(database_url)
         principal = principal_named(store, as_user)
         created_by = store.directory.get_org(principal.org_id).identity_id
-        recipients = recipients_named(store, to or [])
+        recipients = recipients_named(store, to or [], principal)
     objects = service.findings_objects(
         found, platform=platform, created_by=created_by, tlp=level,
         timestamp=format_timestamp(now_micros()),

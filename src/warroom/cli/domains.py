@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from warroom import policy
 from warroom.cli.app import App
 from warroom.cli.common import (
     DatabaseOption,
@@ -149,10 +150,12 @@ def watch(
         output_dir.mkdir(parents=True, exist_ok=True)
     _, store, exchange = open_exchange(database_url)
     org_ids = [org_named(store, o).id for o in org] if org is not None else None
+    principal = principal_named(store, as_user) if as_user is not None else None
+    if principal is not None:  # alerts shared as a user: its own organisation's assets only
+        org_ids = policy.watch_asset_orgs(principal, org_ids)
     index = service.build_index(store, org_ids)
     if not len(index):
         raise ValueError("no protected assets: run 'warroom domains assets import' first")
-    principal = principal_named(store, as_user) if as_user is not None else None
     created_by = (
         store.directory.get_org(principal.org_id).identity_id
         if principal
@@ -161,7 +164,7 @@ def watch(
     sink = service.AlertSink(
         exchange if principal else None,
         principal,
-        recipients_named(store, to or []),
+        recipients_named(store, to or [], principal),
         level,
         created_by,
         output_dir,

@@ -70,7 +70,7 @@ def share(
     label = TLP.parse(tlp)
     _, store, exchange = open_exchange(database_url)
     principal = principal_named(store, as_user)
-    recipients = recipients_named(store, to or [])
+    recipients = recipients_named(store, to or [], principal)
     objects = label_unmarked(parse_stix_text(read_input(file)), label)
     with progress_bar(f"validating and storing {len(objects):,} objects"):
         outcome = exchange.share(

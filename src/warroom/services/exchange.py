@@ -171,15 +171,17 @@ class ExchangeService:
         tlp: TLP | None = None,
         anonymous: bool = False,
         transport: str,
+        as_feedback: bool = False,
     ) -> ShareResult:
-        """Validate, authorise and store ``objects`` as one unit: all of them or none."""
+        """Validate, authorise and store ``objects`` as one unit: all of them or none.
+        ``as_feedback``: the recipients are those policy.feedback_recipients chose."""
         if not isinstance(objects, list | tuple):
             raise InvalidInput("'objects' must be a list of STIX objects")
         if not objects:
             raise InvalidInput("no objects to share")
         facts = self._validate_all(objects)
         directory = self.store.directory
-        groups = directory.groups(principal.group_ids)
+        groups = directory.groups(None if as_feedback else principal.group_ids)
         org_ids = {org.id for org in directory.list_orgs()}
         identities = directory.org_ids_by_identity()
         own_identity = next((i for i, oid in identities.items() if oid == principal.org_id), None)
@@ -194,7 +196,8 @@ class ExchangeService:
             policy.check_created_by(principal, f.id, f.created_by_ref, identities)
             object_tlp = _object_tlp(f, tlp, recipients)
             if object_tlp not in checked:
-                policy.check_share(principal, recipients, object_tlp, org_ids, groups)
+                policy.check_share(principal, recipients, object_tlp, org_ids, groups,
+                                   member_of_groups=not as_feedback)
                 checked.add(object_tlp)
             body, original = f.canonical, None
             if anonymous:
@@ -311,20 +314,16 @@ class ExchangeService:
         """Record a sighting ("seen it too") or an opinion on any object the caller may read.
 
         The feedback is itself a STIX object (sighting / opinion) shared with the target's
-        audience plus its author, at the target's TLP."""
+        audience plus its author, at the target's TLP (policy.feedback_recipients), anonymously
+        when that audience includes a confidential group."""
         target = self._visible_target(principal, target_id)
         policy.check_feedback(principal, True)
         stored = self.store.objects.audience(target.audience_id)
         if stored is None:
             raise NotFound("object not found")
-        rec = stored.recipients
-        recipients = Recipients(
-            community=rec.community,
-            org_ids=(rec.org_ids | {target.author_org_id}) - {principal.org_id},
-            group_ids=rec.group_ids & principal.group_ids,
+        recipients = policy.feedback_recipients(
+            principal, stored.recipients, target.tlp, target.author_org_id
         )
-        if recipients.community and target.tlp >= TLP.AMBER:
-            recipients = Recipients(org_ids=recipients.org_ids, group_ids=recipients.group_ids)
         anonymous = policy.feedback_is_anonymous(
             recipients, self.store.directory.groups(recipients.group_ids)
         )
@@ -366,7 +365,8 @@ class ExchangeService:
             raise InvalidInput("feedback kind must be 'sighting' or 'opinion'")
         obj["object_marking_refs"] = [target.tlp.marking_id]
         result = self.share(
-            principal, [obj], recipients, tlp=target.tlp, anonymous=anonymous, transport="rest"
+            principal, [obj], recipients, tlp=target.tlp, anonymous=anonymous, transport="rest",
+            as_feedback=True,
         )
         seq_page = self.store.objects.select(
             policy.authored_by(principal),

@@ -22,26 +22,18 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
-    and_,
-    case,
     delete,
-    exists,
-    false,
     func,
     insert,
-    not_,
-    or_,
     select,
-    true,
 )
-from sqlalchemy.sql.elements import ColumnElement
 
 from warroom.model.sharing import Recipients
 from warroom.model.stix import format_timestamp, parse_timestamp
 from warroom.model.tlp import TLP
 from warroom.policy import ReadFilter, StoredAudience
 from warroom.storage import schema as s
+from warroom.storage.object_sql import shape_and_params, statement
 from warroom.storage.object_writes import (
     PreparedObject,
     Readable,
@@ -163,25 +155,6 @@ def _ints(text: str) -> frozenset[int]:
     return frozenset(int(x) for x in text.split(",") if x)
 
 
-def visibility(rf: ReadFilter, table: Table | Any = o) -> ColumnElement[bool]:
-    """The rows of ``table`` that ``rf`` reads: authored by the caller or in its audiences."""
-    clauses: list[ColumnElement[bool]] = []
-    if rf.author_org_id is not None:
-        clauses.append(table.c.author_org_id == rf.author_org_id)
-    if rf.audience_ids:
-        clauses.append(table.c.audience_id.in_(sorted(rf.audience_ids)))
-    return or_(*clauses) if clauses else false()
-
-
-def _author_revealed(rf: ReadFilter) -> ColumnElement[bool]:
-    """Rows whose real author the caller is shown (policy.ReadFilter.author_shown in SQL)."""
-    if rf.reveal_anonymous:
-        return true()
-    if rf.reveal_org_id is not None:
-        return or_(not_(o.c.anonymous), o.c.author_org_id == rf.reveal_org_id)
-    return not_(o.c.anonymous)
-
-
 class ObjectStore:
     def __init__(self, engine: Engine, write_lock: Callable[[Connection], None]) -> None:
         self.engine = engine
@@ -247,86 +220,41 @@ class ObjectStore:
         return int(found)
 
     # reads --------------------------------------------------------------------------
-    def _body_column(self, rf: ReadFilter) -> ColumnElement[str]:
-        if rf.reveal_anonymous:
-            reveal: ColumnElement[bool] = o.c.anonymous
-        elif rf.reveal_org_id is not None:
-            reveal = and_(o.c.anonymous, o.c.author_org_id == rf.reveal_org_id)
-        else:
-            return o.c.body
-        return case((reveal, o.c.body_original), else_=o.c.body)
-
-    def _versions(
-        self, rf: ReadFilter, q: ObjectQuery, one_row_per_version: bool = True
-    ) -> list[ColumnElement[bool]]:
-        """The caller's own "first", "last" and (unless told otherwise) one row per version,
-        among the rows it reads."""
-        terms: list[ColumnElement[bool]] = []
-        stamps: list[int] = []
-        every = False
-        for value in q.versions:
-            if value == "all":
-                every = True
-            elif value == "last":
-                newer = o.alias("newer")
-                terms.append(or_(o.c.is_latest, not_(exists().where(
-                    newer.c.stix_id == o.c.stix_id, newer.c.version > o.c.version,
-                    visibility(rf, newer)))))
-            elif value == "first":
-                older = o.alias("older")
-                terms.append(or_(o.c.is_first, not_(exists().where(
-                    older.c.stix_id == o.c.stix_id, older.c.version < o.c.version,
-                    visibility(rf, older)))))
-            else:
-                stamps.append(parse_timestamp(value))
-        if stamps:
-            terms.append(o.c.version.in_(stamps))
-        cond: list[ColumnElement[bool]] = []
-        if one_row_per_version:
-            twin = o.alias("twin")
-            cond.append(or_(not_(o.c.has_earlier_twin), not_(exists().where(
-                twin.c.stix_id == o.c.stix_id, twin.c.version == o.c.version,
-                twin.c.seq < o.c.seq, visibility(rf, twin)))))
-        if terms and not every:
-            cond.append(or_(*terms))
-        return cond
-
-    def _conditions(
-        self, rf: ReadFilter, q: ObjectQuery, one_row_per_version: bool = True
-    ) -> list[ColumnElement[bool]]:
-        cond = [visibility(rf)]
-        if q.ids:
-            cond.append(o.c.stix_id.in_(q.ids))
-        if q.types:
-            cond.append(o.c.type.in_(q.types))
-        if q.spec_versions:
-            cond.append(o.c.spec_version.in_(q.spec_versions))
-        if q.tlps:
-            cond.append(o.c.tlp.in_([int(t) for t in q.tlps]))
-        if q.author_org_ids:
-            cond.append(and_(o.c.author_org_id.in_(q.author_org_ids), _author_revealed(rf)))
+    def _read(
+        self,
+        conn: Connection,
+        rf: ReadFilter,
+        q: ObjectQuery,
+        output: str,
+        one_row_per_version: bool = True,
+    ) -> Any:
+        stamps = tuple(
+            parse_timestamp(v) for v in q.versions if v not in ("all", "last", "first")
+        )
         after = max((v for v in (q.added_after, q.after) if v is not None), default=None)
-        if after is not None:
-            cond.append(o.c.date_added > after)
-        return cond + self._versions(rf, q, one_row_per_version)
+        shape, params = shape_and_params(
+            rf,
+            ids=q.ids,
+            types=q.types,
+            spec_versions=q.spec_versions,
+            tlps=tuple(int(t) for t in q.tlps),
+            author_org_ids=q.author_org_ids,
+            after=after,
+            versions=q.versions,
+            stamps=stamps,
+            one_row_per_version=one_row_per_version,
+            output=output,
+        )
+        if output == "rows":
+            params["limit"] = q.limit + 1
+        return conn.execute(statement(shape), params)
 
     def select(self, rf: ReadFilter, q: ObjectQuery) -> Page:
         """One page of objects visible through ``rf``, ordered by date added."""
         if rf.empty or q.limit <= 0:
             return Page([], False)
-        query = (
-            select(
-                *_ROW_COLUMNS,
-                self._body_column(rf).label("body"),
-                o.c.audience_id,
-                o.c.anonymous,
-            )
-            .where(*self._conditions(rf, q))
-            .order_by(o.c.date_added)
-            .limit(q.limit + 1)
-        )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = self._read(conn, rf, q, "rows").all()
         more = len(rows) > q.limit
         return Page([_object_row(r) for r in rows[: q.limit]], more)
 
@@ -334,13 +262,13 @@ class ObjectStore:
         """Counts of visible objects, in total or per ``type`` / ``tlp``."""
         if rf.empty:
             return {} if group_by else {"total": 0}
-        cond = self._conditions(rf, replace(q, after=None))
+        q = replace(q, after=None)
         with self.engine.connect() as conn:
             if group_by is None:
-                total = conn.execute(select(func.count()).select_from(o).where(*cond)).scalar()
+                total = self._read(conn, rf, q, "count").scalar()
                 return {"total": int(total or 0)}
-            column = {"type": o.c.type, "tlp": o.c.tlp}[group_by]
-            rows = conn.execute(select(column, func.count()).where(*cond).group_by(column)).all()
+            output = {"type": "count_type", "tlp": "count_tlp"}[group_by]
+            rows = self._read(conn, rf, q, output).all()
         if group_by == "tlp":
             return {TLP(k).slug: int(v) for k, v in rows}
         return {str(k): int(v) for k, v in rows}
@@ -385,11 +313,17 @@ class ObjectStore:
             try:
                 with conn.begin():
                     self._write_lock(conn)
-                    rows = conn.execute(
-                        select(*_ROW_COLUMNS, o.c.body, o.c.audience_id, o.c.anonymous).where(
-                            *self._conditions(rf, q, one_row_per_version=False)
-                        )
-                    ).all()
+                    seqs = self._read(conn, rf, q, "seqs", one_row_per_version=False)
+                    wanted = [r.seq for r in seqs]
+                    rows = (
+                        conn.execute(
+                            select(*_ROW_COLUMNS, o.c.body, o.c.audience_id, o.c.anonymous)
+                            .where(o.c.seq.in_(wanted))
+                            .order_by(o.c.seq)
+                        ).all()
+                        if wanted
+                        else []
+                    )
                     if rows:
                         conn.execute(delete(o).where(o.c.seq.in_([r.seq for r in rows])))
                         refresh_flags(conn, [stix_id])
@@ -405,5 +339,4 @@ __all__ = [
     "Page",
     "PreparedObject",
     "WriteOutcome",
-    "visibility",
 ]
