@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.access.oracle import TLPS, WorldGroup, WorldObject, may_see, members_shown, share_allowed
@@ -132,18 +132,25 @@ def world_plans(draw: st.DrawFn) -> dict[str, Any]:
         groups.append((owner, sorted(members), draw(st.booleans()), draw(st.booleans())))
     objects = []
     for _ in range(draw(st.integers(1, 4))):
-        objects.append(
-            {
-                "author": draw(st.sampled_from(orgs)),
-                "tlp": draw(st.sampled_from(TLPS)),
-                "community": draw(st.booleans()),
-                "orgs": sorted(draw(st.sets(st.sampled_from(orgs), max_size=2))),
-                "to_outsider": draw(st.booleans()),
-                "groups": sorted(draw(st.sets(st.integers(0, 1), max_size=2))),
-                "anonymous": draw(st.integers(0, 4)) == 0,
-                "versions": draw(st.integers(1, 2)),
-            }
-        )
+        author = draw(st.sampled_from(orgs))
+        obj = {
+            "author": author,
+            "tlp": draw(st.sampled_from(TLPS)),
+            "community": draw(st.booleans()),
+            "orgs": sorted(draw(st.sets(st.sampled_from(orgs), max_size=2))),
+            "to_outsider": draw(st.booleans()),
+            "groups": sorted(draw(st.sets(st.integers(0, 1), max_size=2))),
+            "anonymous": draw(st.integers(0, 4)) == 0,
+            "versions": draw(st.integers(1, 2)),
+        }
+        if draw(st.integers(0, 4)) > 0:  # mostly shares the rules allow (the rest are refused)
+            obj["groups"] = [g for g in obj["groups"] if g < len(groups)
+                             and author in groups[g][1]]
+            if obj["community"]:
+                obj["tlp"] = draw(st.sampled_from(["clear", "green"]))
+            elif obj["groups"] and obj["tlp"] == "red":
+                obj["tlp"] = "amber"
+        objects.append(obj)
     return {"orgs": n_orgs, "groups": groups, "objects": objects}
 
 
@@ -272,11 +279,11 @@ def _check_org(
             wanted = {i for i in expect if gid in {ex.group_ids[g] for g in ex.objects[i].groups}}
         assert served_ids == wanted, (org, alias, served_ids, wanted)
     for key in world_groups:
-        if f"group-{ex.group_ids[key]}" not in collections:
-            cid = next(
-                iter(_collections(ex, ex.groups[key].owner).get(f"group-{ex.group_ids[key]}", "x"))
-            )
-            assert _get(ex, org, f"/taxii2/api/collections/{cid}/").status_code == 404
+        # a group's collection, as its owner sees it, answers 404 to organisations outside it
+        cid = _collections(ex, ex.groups[key].owner)[f"group-{ex.group_ids[key]}"]
+        inside = org in ex.groups[key].members
+        for path in (f"/taxii2/api/collections/{cid}/", f"/taxii2/api/collections/{cid}/objects/"):
+            assert _get(ex, org, path).status_code == (200 if inside else 404), (org, key, path)
     _check_rest(ex, org, world_groups, world_objects, expect)
     _check_export(ex, org, world_objects, expect)
 
@@ -351,7 +358,49 @@ def test_every_transport_matches_oracle(
     exchange = exchanges.next_world()
     orgs, world_groups, world_objects = _build(exchange, plan)
     CHECKED["worlds"] += 1
+    event(f"objects stored: {len(world_objects)}")
+    event(f"groups: {len(world_groups)}")
     for org in [*orgs, exchange.outsider]:
         _check_org(exchange, org, world_groups, world_objects)
-        CHECKED["organisation scenarios"] += 1
+        if world_objects:  # only a world with something to read tests what an org may read
+            CHECKED["organisation scenarios"] += 1
+            event("an organisation sees " + ("some" if any(
+                may_see(org, o, exchange.groups) for o in world_objects) else "none") +
+                " of the world's objects")
         CHECKED["object decisions"] += len(world_objects)
+
+
+def test_the_oracle_fails_when_non_members_reach_a_group_collection(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oracle's group-collection check can fail: with a policy that resolves any group's
+    collection for anyone, a non-member gets 200 where the rules say 404."""
+    from warroom import policy
+    from warroom.model.collections import CollectionKind, CollectionRef
+
+    exchanges = Exchanges(tmp_path_factory)
+    try:
+        ex = exchanges.next_world()
+        plan = {
+            "orgs": 2,
+            "groups": [(0, [0], False, False)],
+            "objects": [{"author": 0, "tlp": "amber", "community": False, "orgs": [],
+                         "to_outsider": False, "groups": [0], "anonymous": False,
+                         "versions": 1}],
+        }
+        orgs, world_groups, world_objects = _build(ex, plan)
+        _check_org(ex, orgs[1], world_groups, world_objects)  # the real policy passes
+        real = policy.collection_visible
+
+        def leaky(principal: Any, collection_id: str, groups: Any) -> CollectionRef:
+            for group in ex.store.directory.groups().values():
+                ref = CollectionRef(CollectionKind.GROUP, group.id)
+                if ref.id == collection_id:
+                    return ref
+            return real(principal, collection_id, groups)
+
+        monkeypatch.setattr(policy, "collection_visible", leaky)
+        with pytest.raises(AssertionError):
+            _check_org(ex, orgs[1], world_groups, world_objects)
+    finally:
+        exchanges.close()

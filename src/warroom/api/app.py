@@ -41,9 +41,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_content_length)
 
-    from warroom.api.routes import router as rest_router
-    from warroom.api.taxii import router as taxii_router
+    from warroom.api import routes, taxii
 
-    app.include_router(taxii_router)
-    app.include_router(rest_router, prefix="/api/v1")
+    # each resource's router straight on the app: one level of route matching per request
+    for module in taxii.MODULES:
+        app.include_router(module.router)
+    for module in routes.MODULES:
+        app.include_router(module.router, prefix="/api/v1")
     return app

@@ -19,13 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from warroom.errors import Conflict, InvalidInput, NotFound
 from warroom.model.orgs import Org, Principal, Role, SharingGroup, identity_id_for
 from warroom.model.stix import now_micros
 from warroom.storage import schema as s
+from warroom.storage.engine import read_engine
 
 KEY_PREFIX = "wr"
 MAX_ID = 2**31 - 1  # the INTEGER primary keys of both databases
@@ -67,11 +68,40 @@ def _clean_name(value: str, what: str) -> str:
     return value
 
 
+_EPOCH_SQL = "SELECT epoch FROM directory_state WHERE id = 1"
+CACHED_KEYS = 20_000  # principals kept per process (the cache is emptied when it is full)
+
+
 class Directory:
-    """CRUD over organisations, users, keys and groups."""
+    """CRUD over organisations, users, keys and groups.
+
+    What every request asks — the principal of an API key, the sharing groups, the member
+    directory — is cached per process and reused only while the database's change counter
+    (``directory_state.epoch``) is the one it was read under: every change of who-is-who bumps
+    the counter in its own transaction, so a change committed by any process is seen by the
+    next request of every process (one primary-key read per check)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reads = read_engine(engine)  # autocommit reads on PostgreSQL
+        self._principals: dict[str, tuple[int, Principal]] = {}
+        self._groups: tuple[int, dict[int, SharingGroup]] | None = None
+        self._orgs: tuple[int, list[Org]] | None = None
+
+    # the change counter -------------------------------------------------------------
+    @staticmethod
+    def _epoch(conn: Connection) -> int:
+        # plain SQL: this runs on every request, and a Core statement costs more than the read
+        return int(conn.exec_driver_sql(_EPOCH_SQL).scalar() or 0)
+
+    @staticmethod
+    def _changed(conn: Connection) -> None:
+        """Bump the change counter (inside the change's transaction)."""
+        conn.execute(
+            update(s.directory_state)
+            .where(s.directory_state.c.id == 1)
+            .values(epoch=s.directory_state.c.epoch + 1)
+        )
 
     # organisations ------------------------------------------------------------------
     def create_org(self, name: str, sector: str = "") -> Org:
@@ -84,34 +114,37 @@ class Directory:
                         name=name, identity_id=identity, sector=sector, created_at=now_micros()
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
+                self._changed(conn)
         except IntegrityError:
             raise Conflict(f"organisation {name!r} already exists") from None
         return Org(id=int(org_id), name=name, identity_id=identity, sector=sector)
 
     def list_orgs(self) -> list[Org]:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
+            epoch = self._epoch(conn)
+            cached = self._orgs
+            if cached is not None and cached[0] == epoch:
+                return list(cached[1])
             rows = conn.execute(select(s.orgs).order_by(s.orgs.c.id)).all()
-        return [Org(r.id, r.name, r.identity_id, r.sector) for r in rows]
+        orgs = [Org(r.id, r.name, r.identity_id, r.sector) for r in rows]
+        self._orgs = (epoch, orgs)
+        return list(orgs)
 
     def get_org(self, org_id: int) -> Org:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(s.orgs).where(s.orgs.c.id == org_id)).first()
-        if r is None:
-            raise NotFound("organisation not found")
-        return Org(r.id, r.name, r.identity_id, r.sector)
+        for org in self.list_orgs():
+            if org.id == org_id:
+                return org
+        raise NotFound("organisation not found")
 
     def org_by_name(self, name: str) -> Org:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             r = conn.execute(select(s.orgs).where(s.orgs.c.name == name)).first()
         if r is None:
             raise NotFound(f"organisation {name!r} not found")
         return Org(r.id, r.name, r.identity_id, r.sector)
 
     def org_ids_by_identity(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            return {
-                r.identity_id: r.id for r in conn.execute(select(s.orgs.c.id, s.orgs.c.identity_id))
-            }
+        return {org.identity_id: org.id for org in self.list_orgs()}
 
     # users --------------------------------------------------------------------------
     def create_user(
@@ -157,11 +190,11 @@ class Directory:
         query = select(s.users).order_by(s.users.c.id)
         if org_id is not None:
             query = query.where(s.users.c.org_id == org_id)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return [self._user(r) for r in conn.execute(query)]
 
     def get_user(self, user_id: int) -> User:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             r = conn.execute(select(s.users).where(s.users.c.id == user_id)).first()
         if r is None:
             raise NotFound("user not found")
@@ -169,7 +202,7 @@ class Directory:
 
     def user_by_name(self, username: str) -> User:
         """A user by name, or ``ORGANISATION/NAME`` when several organisations use the name."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = conn.execute(select(s.users).where(s.users.c.username == username)).all()
             if not rows and "/" in username:
                 org_name, _, name = username.rpartition("/")
@@ -198,6 +231,7 @@ class Directory:
         if values:
             with self.engine.begin() as conn:
                 conn.execute(update(s.users).where(s.users.c.id == user_id).values(**values))
+                self._changed(conn)
         return self.get_user(user_id)
 
     # API keys -----------------------------------------------------------------------
@@ -221,7 +255,7 @@ class Directory:
         return ApiKey(key_id, user_id, name, prefix, created, False), secret
 
     def list_keys(self, user_ids: list[int]) -> list[ApiKey]:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = conn.execute(
                 select(s.api_keys)
                 .where(s.api_keys.c.user_id.in_(user_ids))
@@ -232,7 +266,7 @@ class Directory:
         ]
 
     def get_key(self, key_id: int) -> ApiKey:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             r = conn.execute(select(s.api_keys).where(s.api_keys.c.id == key_id)).first()
         if r is None:
             raise NotFound("key not found")
@@ -241,13 +275,19 @@ class Directory:
     def revoke_key(self, key_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(s.api_keys).where(s.api_keys.c.id == key_id).values(revoked=True))
+            self._changed(conn)
 
     def principal_for_key(self, secret: str) -> Principal | None:
         """The principal an API key authenticates, or None (unknown, revoked, disabled)."""
         parts = secret.split("_", 2)
         if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 12:
             return None
-        with self.engine.connect() as conn:
+        digest = hash_key(secret)
+        with self.reads.connect() as conn:
+            epoch = self._epoch(conn)
+            cached = self._principals.get(digest)
+            if cached is not None and cached[0] == epoch:
+                return cached[1]
             row = conn.execute(
                 select(s.api_keys.c.key_hash, s.api_keys.c.revoked, s.users)
                 .join(s.users, s.users.c.id == s.api_keys.c.user_id)
@@ -255,14 +295,14 @@ class Directory:
             ).first()
             if row is None or row.revoked or row.disabled:
                 return None
-            if not hmac.compare_digest(row.key_hash, hash_key(secret)):
+            if not hmac.compare_digest(row.key_hash, digest):
                 return None
             group_ids = frozenset(
                 conn.execute(
                     select(s.group_members.c.group_id).where(s.group_members.c.org_id == row.org_id)
                 ).scalars()
             )
-        return Principal(
+        principal = Principal(
             user_id=row.id,
             username=row.username,
             org_id=row.org_id,
@@ -270,11 +310,15 @@ class Directory:
             group_ids=group_ids,
             instance_admin=bool(row.instance_admin),
         )
+        if len(self._principals) >= CACHED_KEYS:
+            self._principals.clear()
+        self._principals[digest] = (epoch, principal)
+        return principal
 
     def principal_for_user(self, user_id: int) -> Principal:
         """The principal of a user, for the CLI (which runs with the database's own rights)."""
         user = self.get_user(user_id)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             group_ids = frozenset(
                 conn.execute(
                     select(s.group_members.c.group_id).where(
@@ -310,34 +354,39 @@ class Directory:
                 created_at=now_micros(),
             )
             conn.execute(insert(s.group_members).values(group_id=group_id, org_id=owner_org_id))
+            self._changed(conn)
         return self.get_group(group_id)
 
     def groups(self, ids: Iterable[int] | None = None) -> dict[int, SharingGroup]:
         """Sharing groups with their members: all of them, or only ``ids``."""
+        with self.reads.connect() as conn:
+            epoch = self._epoch(conn)
+            cached = self._groups
+            if cached is None or cached[0] != epoch:
+                cached = (epoch, self._load_groups(conn))
+                self._groups = cached
+        every = cached[1]
+        if ids is None:
+            return dict(every)
+        return {i: every[i] for i in sorted(set(ids)) if i in every}
+
+    @staticmethod
+    def _load_groups(conn: Connection) -> dict[int, SharingGroup]:
         g, m = s.groups, s.group_members
-        group_query = select(g).order_by(g.c.id)
-        member_query = select(m)
-        if ids is not None:
-            wanted = sorted(set(ids))
-            if not wanted:
-                return {}
-            group_query = group_query.where(g.c.id.in_(wanted))
-            member_query = member_query.where(m.c.group_id.in_(wanted))
-        with self.engine.connect() as conn:
-            members: dict[int, set[int]] = {}
-            for row in conn.execute(member_query):
-                members.setdefault(row.group_id, set()).add(row.org_id)
-            return {
-                r.id: SharingGroup(
-                    r.id,
-                    r.name,
-                    r.owner_org_id,
-                    bool(r.confidential),
-                    frozenset(members.get(r.id, ())),
-                    r.description,
-                )
-                for r in conn.execute(group_query)
-            }
+        members: dict[int, set[int]] = {}
+        for row in conn.execute(select(m)):
+            members.setdefault(row.group_id, set()).add(row.org_id)
+        return {
+            r.id: SharingGroup(
+                r.id,
+                r.name,
+                r.owner_org_id,
+                bool(r.confidential),
+                frozenset(members.get(r.id, ())),
+                r.description,
+            )
+            for r in conn.execute(select(g).order_by(g.c.id))
+        }
 
     def get_group(self, group_id: int) -> SharingGroup:
         group = self.groups([group_id]).get(group_id)
@@ -370,6 +419,7 @@ class Directory:
         if org_id not in group.member_org_ids:
             with self.engine.begin() as conn:
                 conn.execute(insert(s.group_members).values(group_id=group_id, org_id=org_id))
+                self._changed(conn)
         return self.get_group(group_id)
 
     def remove_member(self, group_id: int, org_id: int) -> SharingGroup:
@@ -382,4 +432,5 @@ class Directory:
                     (s.group_members.c.group_id == group_id) & (s.group_members.c.org_id == org_id)
                 )
             )
+            self._changed(conn)
         return self.get_group(group_id)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from warroom.model.stix import now_micros
 from warroom.storage import schema as s
+from warroom.storage.engine import read_engine
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class StoredAsset:
 class DomainAssets:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reads = read_engine(engine)  # autocommit reads on PostgreSQL
 
     def save(self, assets: Iterable[StoredAsset]) -> int:
         """Add or replace assets (by organisation and domain); returns how many were saved."""
@@ -56,7 +58,7 @@ class DomainAssets:
         query = select(t).order_by(t.c.org_id, t.c.domain)
         if org_ids is not None:
             query = query.where(t.c.org_id.in_(list(org_ids)))
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return [
                 StoredAsset(
                     r.org_id,
@@ -79,5 +81,5 @@ class DomainAssets:
         return len(rows)
 
     def allowlist(self) -> set[str]:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return set(conn.execute(select(s.domain_allowlist.c.domain)).scalars())

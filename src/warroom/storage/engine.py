@@ -131,7 +131,47 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args=connect_args, pool_size=8, max_overflow=8)
         _tune_sqlite(engine)
         return engine
-    return create_engine(parsed, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_size=8, max_overflow=8)
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 30.0
+"""Seconds a pooled PostgreSQL connection may sit unused before it is checked on checkout."""
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has been idle a while (a restarted
+    server or a dropped connection is then replaced); a busy server's connections are reused
+    without the extra round trip ``pool_pre_ping`` would cost on every checkout."""
+    import time
+
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as error:  # noqa: BLE001 - any failure means a dead connection
+            raise DisconnectionError() from error
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The engine to read through: on PostgreSQL in autocommit (a read is one round trip, not
+    BEGIN, query, ROLLBACK); SQLite reads are local and keep the engine as it is."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -33,6 +33,7 @@ from warroom.model.stix import format_timestamp, parse_timestamp
 from warroom.model.tlp import TLP
 from warroom.policy import ReadFilter, StoredAudience
 from warroom.storage import schema as s
+from warroom.storage.engine import read_engine
 from warroom.storage.object_sql import shape_and_params, statement
 from warroom.storage.object_writes import (
     PreparedObject,
@@ -158,6 +159,7 @@ def _ints(text: str) -> frozenset[int]:
 class ObjectStore:
     def __init__(self, engine: Engine, write_lock: Callable[[Connection], None]) -> None:
         self.engine = engine
+        self.reads = read_engine(engine)  # autocommit reads on PostgreSQL
         self._write_lock = write_lock
         self._cache = _AudienceCache()
         self._cache_lock = threading.Lock()
@@ -165,7 +167,7 @@ class ObjectStore:
     # audiences ----------------------------------------------------------------------
     def _refresh_audiences(self) -> None:
         """Load audiences stored since the cache last looked (rows are immutable)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             newest = conn.execute(select(func.max(s.audiences.c.id))).scalar() or 0
             if newest > self._cache.max_id:
                 rows = conn.execute(
@@ -253,7 +255,7 @@ class ObjectStore:
         """One page of objects visible through ``rf``, ordered by date added."""
         if rf.empty or q.limit <= 0:
             return Page([], False)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = self._read(conn, rf, q, "rows").all()
         more = len(rows) > q.limit
         return Page([_object_row(r) for r in rows[: q.limit]], more)
@@ -263,7 +265,7 @@ class ObjectStore:
         if rf.empty:
             return {} if group_by else {"total": 0}
         q = replace(q, after=None)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             if group_by is None:
                 total = self._read(conn, rf, q, "count").scalar()
                 return {"total": int(total or 0)}

@@ -18,6 +18,7 @@ from warroom.model.tlp import TLP
 from warroom.policy import ReadFilter
 from warroom.storage import schema as s
 from warroom.storage.bulk import insert_many
+from warroom.storage.engine import read_engine
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class FeedbackSummary:
 class Records:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reads = read_engine(engine)  # autocommit reads on PostgreSQL
 
     # statuses -----------------------------------------------------------------------
     def save_status(self, status: Status, conn: Connection | None = None) -> None:
@@ -82,7 +84,7 @@ class Records:
 
     def get_status(self, status_id: str, org_id: int) -> Status | None:
         """A status resource; only the organisation that made the request may read it."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             r = conn.execute(
                 select(s.statuses).where(
                     and_(s.statuses.c.id == status_id, s.statuses.c.org_id == org_id)
@@ -164,7 +166,7 @@ class Records:
             query = base
             if position is not None:
                 query = query.where(tuple_(a.c.ts, a.c.id) < tuple_(*position))
-            with self.engine.connect() as conn:
+            with self.reads.connect() as conn:
                 rows = conn.execute(query).all()
             for r in rows:
                 yield AuditEntry(
@@ -220,7 +222,7 @@ class Records:
             .group_by(f.c.kind, f.c.value)
         )
         counts: dict[str, int] = {}
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             for kind, value, n in conn.execute(query):
                 name = "sighting" if kind == "sighting" else value
                 counts[name] = counts.get(name, 0) + int(n)

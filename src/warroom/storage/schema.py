@@ -83,6 +83,17 @@ group_members = Table(
     Column("org_id", Integer, ForeignKey("orgs.id"), primary_key=True),
 )
 
+# One row: a counter every change of who-is-who bumps (revoked key, user role or state, group
+# membership, new group or organisation), in the change's transaction. What the directory caches
+# (a key's principal, the groups, the organisations) is reused only while the counter is
+# unchanged, so no answer is stale once a change is committed — in every server process.
+directory_state = Table(
+    "directory_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", BigInteger, nullable=False),
+)
+
 audiences = Table(
     "audiences",
     metadata,

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from warroom.api.routes import audit, directory, groups, objects, system
 
+MODULES = (system, directory, groups, objects, audit)
 router = APIRouter()
-for module in (system, directory, groups, objects, audit):
+for module in MODULES:
     router.include_router(module.router)

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from warroom.api.taxii import collections, discovery, objects, status
 
+MODULES = (discovery, collections, objects, status)
 router = APIRouter()
-for module in (discovery, collections, objects, status):
+for module in MODULES:
     router.include_router(module.router)

@@ -1,6 +1,7 @@
 """Close side channels: per-organisation user names and per-owner group names, several rows per
 (id, version) (an observable shared by several organisations, a version re-shared to another
-audience), and the audit facts the audit views decide on.
+audience), the audit facts the audit views decide on, and the directory's change counter (what
+the principal and group caches check).
 
 Revision ID: 0003
 Revises: 0002
@@ -57,6 +58,13 @@ def upgrade() -> None:
         batch.create_index("ix_audit_ts", ["ts", "id"])
     # earlier administration entries were scoped by the acting organisation
     op.execute("UPDATE audit_log SET scope_org_id = org_id WHERE action = 'admin'")
+    op.create_table(
+        "directory_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("epoch", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute("INSERT INTO directory_state (id, epoch) VALUES (1, 0)")
 
 
 def downgrade() -> None:  # pragma: no cover - forward only, like the earlier revisions
