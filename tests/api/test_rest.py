@@ -121,6 +121,21 @@ def test_bad_input_is_a_4xx_problem_and_stores_nothing(
     assert client.get("/api/v1/objects", headers=auth(a)).json()["objects"] == []
 
 
+def test_values_json_cannot_hold_are_a_422_not_a_500(
+    client: TestClient, scenario: Scenario
+) -> None:
+    """The REST body is parsed by the standard library, which keeps integers of any size; the
+    store's JSON cannot hold one beyond 64 bits, and ASCII digits are the only RFC 3339 digits."""
+    a = scenario.add_org("A")
+    big = {**indicator(1), "x_count": 2**70}
+    response = share(client, a, [big])
+    assert response.status_code == 422, response.text
+    assert "cannot be stored as JSON" in response.json()["detail"]
+    arabic = {**indicator(2), "valid_from": "٢٠٢٦-11-03T08:00:00Z"}
+    assert share(client, a, [arabic]).status_code == 422
+    assert client.get("/api/v1/objects", headers=auth(a)).json()["objects"] == []
+
+
 def test_anonymous_author_is_hidden_from_recipients(client: TestClient, scenario: Scenario) -> None:
     a, b = scenario.add_org("A"), scenario.add_org("B")
     obj = indicator(1, tlp=TLP.GREEN, created_by=a.org.identity_id)
