@@ -38,7 +38,8 @@ def match(
     _, store, exchange = open_exchange(database_url)
     principal = principal_named(store, as_user)
     with err_console.status("loading indicators") if err_console.is_terminal else nullcontext():
-        matcher = visible_indicators(exchange, principal)
+        indicators = visible_indicators(exchange, principal)
+    matcher = indicators.matcher
     if file == "-":
         hits = [as_dict(n, m) for n, m in match_lines(matcher, sys.stdin)]
     else:
@@ -58,5 +59,12 @@ def match(
     console.print(table)
     console.print(
         f"{len(hits):,} matches against {matcher.size:,} indicator values"
+        f" of {indicators.used:,} indicators"
         + (" (first 50 shown)" if len(hits) > 50 else "")
     )
+    if indicators.ignored:
+        console.print(
+            f"{sum(indicators.ignored.values()):,} indicators could not be used: "
+            + indicators.ignored_text(),
+            markup=False,  # a pattern_type is whatever a sharer wrote
+        )
