@@ -1,5 +1,12 @@
 """Crash safety: SIGKILL the server in the middle of bulk ingest, 20 times, and find no partial
-bundle afterwards (every bundle is stored whole or not at all) and an intact database."""
+bundle afterwards (every bundle is stored whole or not at all) and an intact database.
+
+The server runs with a write-transaction probe (warroom.testing.txn_probe) that notes on disk,
+before each step, when a write transaction begins, inserts objects and commits; after each kill
+the test reads where the server was. Half the kills come at a random moment of the ingest; the
+other half are aimed: once a transaction has begun inserting a bundle, after a random delay of a
+few milliseconds. The test asserts that a good share of all kills landed between BEGIN and
+COMMIT, where a partial bundle could appear if the store were not atomic."""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -21,9 +29,12 @@ from warroom.storage import schema
 from warroom.storage.store import Store
 from warroom.testing.scenario import indicator
 from warroom.testing.server import free_port, spawn
+from warroom.testing.txn_probe import ENV as PROBE_ENV
+from warroom.testing.txn_probe import KillPoint, kill_point
 
 KILLS = int(os.environ.get("WARROOM_CRASH_KILLS", "20"))
 BUNDLE = 2000
+AIM_SECONDS = 0.02  # aimed kills come this long at most after a bundle's INSERT began
 TAXII = "application/taxii+json;version=2.1"
 
 pytestmark = pytest.mark.slow
@@ -58,6 +69,16 @@ def _bundle_counts(store: Store, tags: list[str]) -> dict[str, int]:
     return counts
 
 
+def _wait_for_writing(probe: Path, proc: subprocess.Popen[bytes]) -> None:
+    """Return once the server has begun inserting a bundle's objects (probe state 'writing')."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if kill_point(probe).state == "writing":
+            return
+        time.sleep(0.001)
+    raise RuntimeError("the server never began inserting a bundle")
+
+
 def test_sigkill_during_bulk_ingest_leaves_no_partial_bundle(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -70,10 +91,17 @@ def test_sigkill_during_bulk_ingest_leaves_no_partial_bundle(
     sent_tags: list[str] = []
     acknowledged: set[str] = set()
     collection_id = ""
-    for _kill in range(KILLS):
+    points: list[KillPoint] = []
+    for kill in range(KILLS):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = spawn(database_url, port)
+        probe = tmp_path / f"probe-{kill}.log"
+        proc = spawn(
+            database_url,
+            port,
+            factory="warroom.testing.txn_probe:create_app",
+            env={PROBE_ENV: str(probe)},
+        )
         try:
             _wait_ready(base, key, proc)
             if not collection_id:
@@ -106,9 +134,14 @@ def test_sigkill_during_bulk_ingest_leaves_no_partial_bundle(
 
             writer = threading.Thread(target=post_bundles, daemon=True)
             writer.start()
-            time.sleep(rng.uniform(0.3, 1.5))
+            if kill % 2 == 0:  # at a random moment of the ingest
+                time.sleep(rng.uniform(0.3, 1.5))
+            else:  # aimed at a transaction that has begun inserting a bundle
+                _wait_for_writing(probe, proc)
+                time.sleep(rng.uniform(0, AIM_SECONDS))
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+            points.append(kill_point(probe))
             stop.set()
             writer.join(timeout=30)
         finally:
@@ -121,7 +154,15 @@ def test_sigkill_during_bulk_ingest_leaves_no_partial_bundle(
     assert all(counts[tag] == BUNDLE for tag in acknowledged), "an acknowledged bundle was lost"
     stored = sum(1 for n in counts.values() if n == BUNDLE)
     assert stored >= 1, "no bundle was stored at all: the test did not exercise ingest"
-    assert len(sent_tags) > stored, "no bundle was in flight at a kill: the test proved nothing"
+    states = Counter(point.state for point in points)
+    inside = sum(point.inside for point in points)
+    at_random = sum(point.inside for point in points[::2])
+    print(
+        f"\nkill points {dict(states)}: {inside} of {len(points)} kills inside a write "
+        f"transaction ({at_random} of {len(points[::2])} random ones)"
+    )
+    assert inside >= len(points) / 3, f"too few kills inside a write transaction: {states}"
+    assert states["writing"] >= 1, "no kill landed after a bundle's INSERT began"
     if store.sqlite:
         with store.engine.connect() as conn:
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"

@@ -52,7 +52,8 @@ def match(
     principal = principal_named(store, as_user)
     total = exchange.count(principal, ObjectQuery(types=("indicator",)))["total"]
     with progress_bar("loading indicators", total) as bar:
-        matcher = visible_indicators(exchange, principal, progress=bar.advance)
+        indicators = visible_indicators(exchange, principal, progress=bar.advance)
+    matcher = indicators.matcher
     if file == "-":
         hits = [as_dict(n, m) for n, m in match_lines(matcher, sys.stdin)]
     else:
@@ -69,4 +70,8 @@ def match(
     shown = hits[:SHOWN_ON_A_TERMINAL] if terminal else hits
     emit(shown, as_json=json_output, columns=("line", "observable", "kind", "indicator", "ref"))
     more = f" (first {len(shown)} shown)" if len(shown) < len(hits) else ""
-    say(f"{len(hits):,} matches against {matcher.size:,} indicator values{more}")
+    say(f"{len(hits):,} matches against {matcher.size:,} indicator values of "
+        f"{indicators.used:,} indicators{more}")
+    if indicators.ignored:
+        say(f"{sum(indicators.ignored.values()):,} indicators could not be used: "
+            + indicators.ignored_text())

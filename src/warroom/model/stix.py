@@ -22,7 +22,10 @@ import orjson
 from warroom.errors import InvalidInput, InvalidStix
 
 TYPE_RE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
-TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
+# RFC 3339 digits are ASCII: without re.ASCII, \d would also take Arabic-Indic or fullwidth digits
+TIMESTAMP_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$", re.ASCII
+)
 IDENTIFIER_RE = re.compile(
     r"^([a-z][a-z0-9-]{1,248}[a-z0-9])--"
     r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
@@ -197,6 +200,10 @@ def validate(obj: Any, index: int = 0) -> StixFacts:
     for ref in markings:
         check_identifier(ref, where, "object_marking_refs", "marking-definition")
     granular = _granular_marking_refs(obj.get("granular_markings"), where)
+    try:
+        canonical = canonical_json(obj)
+    except TypeError as exc:  # e.g. an integer beyond 64 bits (a Python caller, or stdlib JSON)
+        raise InvalidStix(f"{where}: a value cannot be stored as JSON: {exc}") from None
     return StixFacts(
         id=object_id,
         type=stix_type,
@@ -205,7 +212,7 @@ def validate(obj: Any, index: int = 0) -> StixFacts:
         version_micros=version_micros,
         created_by_ref=created_by,
         marking_refs=tuple(markings),
-        canonical=canonical_json(obj),
+        canonical=canonical,
         granular_marking_refs=granular,
     )
 

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from warroom.model.orgs import Principal, Role
+from warroom.model.patterns import equality
 from warroom.model.sharing import Recipients
 from warroom.model.stix import stix_now
 from warroom.model.tlp import TLP
@@ -53,7 +54,6 @@ def _id(kind: str, text: str) -> str:
 
 def _indicator(value: str, kind: str, name: str, description: str, author: str) -> dict[str, Any]:
     now = stix_now()
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     return {
         "type": "indicator",
         "spec_version": "2.1",
@@ -63,7 +63,7 @@ def _indicator(value: str, kind: str, name: str, description: str, author: str) 
         "name": name,
         "description": description,
         "indicator_types": ["malicious-activity"],
-        "pattern": f"[{kind}:value = '{escaped}']",
+        "pattern": equality(f"{kind}:value", value),
         "pattern_type": "stix",
         "valid_from": now,
         "created_by_ref": author,

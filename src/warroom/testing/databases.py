@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import uuid
@@ -18,12 +19,21 @@ def postgres_base_url() -> str | None:
     return os.environ.get(ENV) or None
 
 
+def database_name(label: str) -> str:
+    """A PostgreSQL database name for ``label`` (a test's name): readable, at most 63 bytes,
+    and distinct for distinct labels and for each checkout of the code (a hash of both), so
+    that parametrised tests whose names share 40 characters, or the same test run from two
+    worktrees against one server, never drop each other's database."""
+    digest = hashlib.sha1(f"{Path(__file__).resolve()}|{label}".encode()).hexdigest()[:12]
+    return "wr_" + re.sub(r"[^a-z0-9_]", "_", label[:40].lower()) + "_" + digest
+
+
 def fresh_database_url(tmp_dir: Path, label: str = "") -> str:
     """A URL to an empty database that nobody else uses."""
     base = postgres_base_url()
     if base is None:
         return f"sqlite:///{tmp_dir / 'warroom.db'}"
-    name = "wr_" + re.sub(r"[^a-z0-9_]", "_", (label or uuid.uuid4().hex)[:40].lower())
+    name = database_name(label or uuid.uuid4().hex)
     url = make_url(base).set(drivername="postgresql+psycopg")
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

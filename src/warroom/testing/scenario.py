@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warroom.model.orgs import Org, Principal, Role
+from warroom.model.patterns import equality
 from warroom.model.tlp import TLP
 from warroom.storage.store import Store
 
@@ -72,7 +73,7 @@ def indicator(
         "name": f"Lookalike domain {n}",
         "description": "Domain imitating an election office, seen in phishing e-mails.",
         "indicator_types": ["malicious-activity"],
-        "pattern": f"[domain-name:value = 'vote-county{n}.example.com']",
+        "pattern": equality("domain-name:value", f"vote-county{n}.example.com"),
         "pattern_type": "stix",
         "valid_from": STAMP,
     }

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import uvicorn
@@ -43,16 +43,29 @@ def running(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def spawn(database_url: str, port: int, *, quiet: bool = True) -> subprocess.Popen[bytes]:
-    """Start ``warroom.api.app:create_app`` under uvicorn in its own process on 127.0.0.1
-    (for crash tests and benchmarks, where the server must not share this interpreter)."""
-    env = {**os.environ, "WARROOM_DATABASE_URL": database_url, "WARROOM_LOG_LEVEL": "warning"}
+def spawn(
+    database_url: str,
+    port: int,
+    *,
+    quiet: bool = True,
+    factory: str = "warroom.api.app:create_app",
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``factory`` (an application factory) under uvicorn in its own process on
+    127.0.0.1 (for crash tests and benchmarks, where the server must not share this
+    interpreter); ``env`` adds environment variables."""
+    env = {
+        **os.environ,
+        **(env or {}),
+        "WARROOM_DATABASE_URL": database_url,
+        "WARROOM_LOG_LEVEL": "warning",
+    }
     command = [
         sys.executable,
         "-m",
         "uvicorn",
         "--factory",
-        "warroom.api.app:create_app",
+        factory,
         "--host",
         "127.0.0.1",
         "--port",

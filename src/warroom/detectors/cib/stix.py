@@ -29,6 +29,7 @@ import orjson
 
 from warroom.detectors.cib.scoring import Cluster
 from warroom.detectors.cib.signals import SIGNALS
+from warroom.model.patterns import quote
 
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1, 2.9
 CIB_NAMESPACE = uuid.UUID("2b9f7c1e-5a0d-4a8e-9f61-1c3e8d7b4a52")  # warroom coordination
@@ -95,11 +96,6 @@ def user_account_id(account_type: str, user_id: str) -> str:
         SCO_NAMESPACE, orjson.dumps(contributing, option=orjson.OPT_SORT_KEYS).decode()))
 
 
-def pattern_string(value: str) -> str:
-    """A STIX pattern string literal: backslashes and quotes escaped (STIX 2.1 §9.2)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def _utc(epoch: Any) -> str:
     moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -145,8 +141,8 @@ def cluster_to_stix(cluster: Cluster, *, platform: str, created_by_ref: str, cre
             "type": "indicator", **common, "id": _id("indicator", f"account|{platform}|{account}"),
             "name": f"Account in a coordinated network: {account}",
             "indicator_types": ["anomalous-activity"],
-            "pattern": f"[user-account:account_type = {pattern_string(account_type)} AND "
-                       f"user-account:user_id = {pattern_string(account)}]",
+            "pattern": f"[user-account:account_type = {quote(account_type)} AND "
+                       f"user-account:user_id = {quote(account)}]",
             "pattern_type": "stix", "valid_from": created,
             "confidence": round(cluster.score * 100), "labels": ["coordinated-behaviour"],
         })
@@ -154,9 +150,9 @@ def cluster_to_stix(cluster: Cluster, *, platform: str, created_by_ref: str, cre
         signal, value = str(item["signal"]), str(item["object"])
         if signal == "co_link":
             url = value if "://" in value else "http://" + value
-            pattern = f"[url:value = {pattern_string(url)}]"
+            pattern = f"[url:value = {quote(url)}]"
         elif signal == "co_domain" and ":" not in value:
-            pattern = f"[domain-name:value = {pattern_string(value)}]"
+            pattern = f"[domain-name:value = {quote(value)}]"
         else:
             continue
         objects.append({

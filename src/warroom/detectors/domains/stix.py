@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from warroom.detectors.domains.detector import Alert
+from warroom.model.patterns import equality
 from warroom.model.tlp import TLP
 
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1, 2.9
@@ -42,7 +43,7 @@ def alert_objects(
         "description": f"{alert.detail}. Class {alert.kind}, score {alert.score}, "
         f"protected asset of {alert.organisation}.",
         "indicator_types": ["anomalous-activity"],
-        "pattern": f"[domain-name:value = '{alert.domain}']",
+        "pattern": equality("domain-name:value", alert.domain),
         "pattern_type": "stix",
         "valid_from": timestamp,
         "confidence": round(alert.score * 100),

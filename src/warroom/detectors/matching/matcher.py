@@ -14,11 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from warroom.detectors.matching.canonical import canonical_host, canonical_url, ipv4_int
+from warroom.model.patterns import equality_comparisons
 
-# one comparison of a STIX pattern: object-type:value = 'literal'
-_COMPARISON = re.compile(
-    r"(domain-name|url|ipv4-addr|ipv6-addr):value\s*=\s*'((?:\\\\.|[^'\\\\])*)'"
-)
+# the object paths of the comparisons a matcher can use
+MATCHABLE_PATHS = ("domain-name:value", "url:value", "ipv4-addr:value", "ipv6-addr:value")
 # what a log line may hold
 _URL_IN_TEXT = re.compile(r"\b(?:https?|ftp)://[^\s\"'<>]+", re.IGNORECASE)
 _IPV4_IN_TEXT = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
@@ -36,7 +35,9 @@ class Match:
 def observables_of(pattern: str) -> list[tuple[str, str]]:
     """(type, value) of every equality comparison in a STIX pattern we can match on."""
     return [
-        (t, v.replace("\\'", "'").replace("\\\\", "\\")) for t, v in _COMPARISON.findall(pattern)
+        (path.split(":", 1)[0], value)
+        for path, value in equality_comparisons(pattern)
+        if path in MATCHABLE_PATHS
     ]
 
 
