@@ -14,8 +14,8 @@ import re
 
 from warroom.errors import InvalidInput
 
-_OBJECTS = re.compile(r"^d(\d{1,20})$")
-_AUDIT = re.compile(r"^a(\d{1,20})\.(\d{1,9})$")
+_OBJECTS = re.compile(r"^d([0-9]{1,20})$")  # ASCII digits only (\d takes any script's)
+_AUDIT = re.compile(r"^a([0-9]{1,20})\.([0-9]{1,9})$")
 
 
 def _encode(text: str) -> str:

@@ -78,6 +78,24 @@ SCO_TYPES = frozenset(
         "x509-certificate",
     }
 )
+# STIX 2.1 §6: required properties of the cyber-observables (a tuple of alternatives means "at
+# least one of them"); the types not listed here require nothing beyond type and id.
+SCO_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "artifact": (("payload_bin", "url"),),
+    "autonomous-system": (("number",),),
+    "directory": (("path",),),
+    "domain-name": (("value",),),
+    "email-addr": (("value",),),
+    "email-message": (("is_multipart",),),
+    "file": (("hashes", "name"),),
+    "ipv4-addr": (("value",),),
+    "ipv6-addr": (("value",),),
+    "mac-addr": (("value",),),
+    "mutex": (("name",),),
+    "network-traffic": (("protocols",), ("src_ref", "dst_ref")),
+    "software": (("name",),),
+    "url": (("value",),),
+}
 META_TYPES = frozenset({"marking-definition", "language-content", "extension-definition"})
 OPINION_VALUES = ("strongly-disagree", "disagree", "neutral", "agree", "strongly-agree")
 
@@ -124,6 +142,25 @@ def _check_timestamp(obj: dict[str, Any], prop: str, where: str, required: bool)
         ) from None
 
 
+SPEC_VERSION_RE = re.compile(r"^[0-9]{1,3}\.[0-9]{1,3}$")
+
+
+def check_filter_values(ids: tuple[str, ...] = (), types: tuple[str, ...] = (),
+                        spec_versions: tuple[str, ...] = ()) -> None:
+    """Filter values of a read (ids, types, spec versions), refused when malformed: a value
+    that could never match is an error the caller should see, and text that a database cannot
+    compare (a NUL byte) never reaches it."""
+    for value in ids:
+        if not IDENTIFIER_RE.match(value):
+            raise InvalidInput(f"not a STIX identifier (type--uuid): {value[:80]!r}")
+    for value in types:
+        if not TYPE_RE.match(value):
+            raise InvalidInput(f"not a STIX type: {value[:80]!r}")
+    for value in spec_versions:
+        if not SPEC_VERSION_RE.match(value):
+            raise InvalidInput(f"not a STIX spec version: {value[:20]!r}")
+
+
 def check_identifier(value: Any, where: str, prop: str, expected_type: str | None = None) -> str:
     if not isinstance(value, str):
         raise InvalidStix(f"{where}: {prop!r} must be a STIX identifier string")
@@ -160,6 +197,10 @@ def validate(obj: Any, index: int = 0) -> StixFacts:
         raise InvalidStix(f"{where}: spec_version {spec_version!r} is not supported (only 2.1)")
     version: str | None = None
     version_micros: int | None = None
+    for alternatives in SCO_REQUIRED.get(stix_type, ()):
+        if all(obj.get(prop) in (None, "", []) for prop in alternatives):
+            wanted = " or ".join(repr(p) for p in alternatives)
+            raise InvalidStix(f"{where}: missing required property {wanted}")
     if not is_sco:
         created = _check_timestamp(obj, "created", where, required=True)
         # marking-definition is the only non-SCO type without a required 'modified'

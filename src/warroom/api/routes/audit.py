@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from warroom.api.deps import AuditDep, PrincipalDep
 from warroom.api.pagination import decode_audit_cursor, encode_audit_cursor
 from warroom.api.routes.schemas import AuditOut, AuditPageOut
-from warroom.model.stix import format_timestamp
+from warroom.model.stix import check_filter_values, format_timestamp
 
 router = APIRouter(tags=["audit"])
 
@@ -26,6 +26,8 @@ def list_audit(
     stix_id: Annotated[str | None, Query(max_length=300)] = None,
 ) -> AuditPageOut:
     """Who read or wrote what, newest first."""
+    if stix_id is not None:
+        check_filter_values(ids=(stix_id,))
     page = audit.page(
         principal,
         limit=limit,

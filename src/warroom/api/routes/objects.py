@@ -27,7 +27,7 @@ from warroom.api.routes.schemas import (
 from warroom.errors import InvalidInput, NotFound
 from warroom.model.orgs import Principal
 from warroom.model.sharing import Recipients
-from warroom.model.stix import IDENTIFIER_RE, parse_timestamp
+from warroom.model.stix import IDENTIFIER_RE, check_filter_values, parse_timestamp
 from warroom.model.tlp import TLP
 from warroom.services.exchange import ExchangeService, ShareResult
 from warroom.storage.objects import ObjectQuery, ObjectRow
@@ -60,6 +60,7 @@ def _query(
         after = parse_timestamp(added_after) if added_after else None
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(str(exc)) from None
+    check_filter_values(ids=_list(ids), types=_list(type_))
     return ObjectQuery(
         ids=_list(ids),
         types=_list(type_),

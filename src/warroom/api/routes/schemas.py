@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from warroom.model.orgs import Role
 
 MAX_ID = 2_147_483_647
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id.")]
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+"""Free text: any characters but NUL and the other control characters (tab and new lines are
+fine); a database cannot store NUL in text."""
+
+
+def _finite_json(value: Any) -> Any:
+    """Refuse NaN and infinities anywhere in a JSON value: JSON has no such numbers (the
+    standard library reads them, the store would keep ``null``)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("NaN and Infinity are not JSON numbers")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
+StixObjects = Annotated[list[dict[str, Any]], AfterValidator(_finite_json)]
 
 
 class Strict(BaseModel):
@@ -32,7 +54,8 @@ class OrgOut(BaseModel):
 
 class OrgIn(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["Chirp Social"])
-    sector: str = Field(default="", max_length=100, examples=["social platform"])
+    sector: str = Field(default="", max_length=100, pattern=TEXT_PATTERN,
+                        examples=["social platform"])
 
 
 class GroupRef(BaseModel):
@@ -70,7 +93,7 @@ class UserPatch(Strict):
 
 
 class KeyIn(Strict):
-    name: str = Field(default="", max_length=200, examples=["laptop"])
+    name: str = Field(default="", max_length=200, pattern=TEXT_PATTERN, examples=["laptop"])
 
 
 class KeyOut(BaseModel):
@@ -88,7 +111,7 @@ class KeyCreated(KeyOut):
 class GroupIn(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["Election Security Working Group"])
     confidential: bool = False
-    description: str = Field(default="", max_length=2000)
+    description: str = Field(default="", max_length=2000, pattern=TEXT_PATTERN)
 
 
 class MemberIn(Strict):
@@ -116,7 +139,7 @@ class RecipientsIn(Strict):
 
 
 class ShareIn(Strict):
-    objects: list[dict[str, Any]] = Field(min_length=1, description="STIX 2.1 objects.")
+    objects: StixObjects = Field(min_length=1, description="STIX 2.1 objects.")
     tlp: str | None = Field(
         default=None, examples=["amber"], description="Default TLP for unmarked objects."
     )
@@ -162,7 +185,7 @@ class CountsOut(BaseModel):
 
 class SightingIn(Strict):
     count: int = Field(default=1, ge=1, le=999_999_999)
-    note: str = Field(default="", max_length=5000)
+    note: str = Field(default="", max_length=5000, pattern=TEXT_PATTERN)
 
 
 class OpinionIn(Strict):
@@ -170,7 +193,7 @@ class OpinionIn(Strict):
         examples=["false-positive"],
         pattern="^(agree|strongly-agree|neutral|disagree|false-positive)$",
     )
-    note: str = Field(default="", max_length=5000)
+    note: str = Field(default="", max_length=5000, pattern=TEXT_PATTERN)
 
 
 class FeedbackOut(BaseModel):

@@ -17,7 +17,7 @@ from warroom.api.media import TAXII_MEDIA_TYPE, check_accept
 from warroom.api.pagination import decode_cursor, encode_cursor
 from warroom.errors import InvalidInput, NotFound
 from warroom.model.collections import CollectionRef
-from warroom.model.stix import TIMESTAMP_RE, parse_timestamp
+from warroom.model.stix import TIMESTAMP_RE, check_filter_values, parse_timestamp
 from warroom.storage.objects import ObjectQuery, ObjectRow
 
 API_ROOT = "api"
@@ -111,6 +111,7 @@ class Filters:
         self.ids = _split(match_id)
         self.types = _split(match_type)
         self.spec_versions = _split(match_spec_version)
+        check_filter_values(self.ids, self.types, self.spec_versions)
         self.versions: tuple[str, ...] = (
             _split(match_version) if match_version is not None else ("last",)
         )
