@@ -109,6 +109,7 @@ class Plan:
     probes: tuple[str, ...]
     page_size: int
     version: str
+    other_object: int = 0  # which other object the per-id probes also ask for
 
 
 def readable(org: int, obj: ObjectSpec, groups: tuple[GroupSpec, ...]) -> bool:
@@ -220,7 +221,7 @@ def plans(draw: st.DrawFn) -> Plan:
     probes |= set(draw(st.sets(st.sampled_from(WRITE_PROBES), max_size=2)))
     return Plan(n_orgs, group_specs, tuple(objects), readers, sightings, caller, delta,
                 tuple(sorted(probes)), draw(st.integers(2, 4)),
-                draw(st.sampled_from(["last", "first", "all"])))
+                draw(st.sampled_from(["last", "first", "all"])), draw(st.integers(0, 3)))
 
 
 def acts_on_the_change(org: int, obj: ObjectSpec, delta: Delta,
@@ -631,8 +632,18 @@ class Prober:
             answers.append(self.get(path, **{**params, token_param: tokens[-1]}))
         return answers
 
+    def keys(self) -> list[str]:
+        """The objects the per-object probes ask about: the changed object (when the change is
+        about one) and one other, chosen by the plan."""
+        keys = sorted(self.b.object_ids)
+        focus = {key for key in ("hidden", self.b.plan.delta.params.get("object")) if key in keys}
+        others = [key for key in keys if key not in focus]
+        if others:
+            focus.add(others[self.b.plan.other_object % len(others)])
+        return sorted(focus)
+
     def ids(self) -> list[str]:
-        return sorted(set(self.b.object_ids.values()))
+        return sorted({self.b.object_ids[key] for key in self.keys()})
 
     def collections(self) -> dict[str, str]:
         if self._collections is None:
@@ -767,7 +778,8 @@ class Prober:
     # write probes (each changes the world the same way in both, or is refused in both) -----
     def write_reuse_id(self) -> list[Answer]:
         answers = []
-        for key, object_id in sorted(self.b.object_ids.items()):
+        for key in self.keys():
+            object_id = self.b.object_ids[key]
             if not object_id.startswith("indicator--"):
                 continue
             body = stix_object(key, "indicator", self.b.pair, author_identity=self._me(),
@@ -783,7 +795,7 @@ class Prober:
 
     def write_sco(self) -> list[Answer]:
         answers = []
-        for key in sorted(self.b.object_ids):
+        for key in self.keys():
             body = stix_object(key, "domain-name", self.b.pair, author_identity="",
                                tlp="amber")
             answers.append(self.call("POST", "/api/v1/objects",
