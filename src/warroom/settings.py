@@ -54,3 +54,19 @@ class Settings(BaseSettings):
     auth_failure_window: float = Field(
         default=60.0, description="Seconds over which failed authentications are counted."
     )
+    rate_limit: float = Field(
+        default=100.0,
+        description="Requests a second one API key may make on average, per server process, "
+        "before it gets 429 Too Many Requests (0: no limit).",
+    )
+    rate_burst: int = Field(
+        default=200, description="Requests one API key may make at once above its rate."
+    )
+    request_timeout: float = Field(
+        default=30.0,
+        description="Seconds a request may take before the server answers 503 (0: no limit).",
+    )
+    workers: int = Field(
+        default=0,
+        description="Server processes for `warroom serve` (0: one per CPU core).",
+    )

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from warroom.api import create_app
-from warroom.api.throttle import FailureLimiter
 from warroom.model.orgs import Role
 from warroom.model.stix import parse_timestamp
 from warroom.model.tlp import TLP
@@ -296,6 +295,8 @@ def test_9_granular_markings_are_honoured(client: TestClient, scenario: Scenario
 
 def test_11_failed_authentication_is_rate_limited(settings: Settings, store: Store,
                                                   scenario: Scenario) -> None:
+    from warroom.api.throttle import FailureLimiter
+
     now = [1000.0]
     app = create_app(settings.model_copy(update={"auth_failure_limit": 5}), store)
     app.state.auth_limiter = FailureLimiter(5, 60.0, clock=lambda: now[0])

@@ -86,8 +86,10 @@ def make_venv(clone: Path) -> None:
     (site / "_warroom_clone.pth").write_text(f"{clone / 'src'}\n{ours}\n")
     script = venv / "bin" / "warroom"
     script.write_text(
+        # as pip writes console scripts: the guard keeps server worker processes (spawned,
+        # which import this file again) from running the command again
         f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom warroom.cli.main import main\n"
-        "sys.exit(main())\n"
+        "if __name__ == '__main__':\n    sys.exit(main())\n"
     )
     script.chmod(0o755)
 

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from warroom import __version__
 from warroom.api.body_limit import BodyLimitMiddleware
 from warroom.api.errors import install_error_handlers
-from warroom.api.throttle import FailureLimiter
+from warroom.api.throttle import FailureLimiter, KeyRateLimiter
+from warroom.api.timeout import TimeoutMiddleware
 from warroom.services.audit import AuditService
 from warroom.services.directory import DirectoryService
 from warroom.services.exchange import ExchangeService
@@ -37,9 +38,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.auth_limiter = FailureLimiter(
         settings.auth_failure_limit, settings.auth_failure_window
     )
+    app.state.key_limiter = KeyRateLimiter(settings.rate_limit, settings.rate_burst)
     install_error_handlers(app)
 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_content_length)
+    app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout)
 
     from warroom.api import routes, taxii
 
@@ -49,3 +52,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for module in routes.MODULES:
         app.include_router(module.router, prefix="/api/v1")
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``warroom serve --workers N`` process: settings from the environment (the
+    command exports them), the store opened without migrating (the command migrated it once,
+    before starting the workers)."""
+    settings = Settings()
+    return create_app(settings, Store.open(settings.database_url, migrate=False))

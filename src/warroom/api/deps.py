@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -72,16 +73,21 @@ def authenticate(store: Store, authorization: str | None) -> Principal:
 
 
 def current_principal(request: Request) -> Principal:
-    """The caller, authenticated; an address with too many recent failures is refused (429)."""
+    """The caller, authenticated; an address with too many recent failures, or a key over its
+    request rate, is refused (429 with Retry-After)."""
     store: Store = request.app.state.store
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
     limiter.check(client)
     try:
-        return authenticate(store, request.headers.get("authorization"))
+        principal = authenticate(store, request.headers.get("authorization"))
     except Unauthorized:
         limiter.failed(client)
         raise
+    # per API key (its digest: the bucket's name must not be the secret)
+    authorization = request.headers.get("authorization", "")
+    request.app.state.key_limiter.take(hashlib.sha256(authorization.encode()).hexdigest()[:24])
+    return principal
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -48,14 +48,39 @@ def check_listen(host: str, port: int) -> None:
         raise ValueError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
+def worker_count(settings: Settings) -> int:
+    """``workers``, or one server process per CPU core this process may use."""
+    if settings.workers > 0:
+        return settings.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _run(settings: Settings, store: Store) -> None:
     import uvicorn  # here, not at the top: the other commands start faster without the server
 
     from warroom.api import create_app
 
     check_listen(settings.host, settings.port)
+    workers = worker_count(settings)
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings, store),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+        )
+        return
+    # several processes: each builds its app from the environment (the store is migrated)
+    for name, value in settings.model_dump().items():
+        os.environ[f"WARROOM_{name.upper()}"] = str(value)
+    store.close()
     uvicorn.run(
-        create_app(settings, store),
+        "warroom.api.app:worker_app",
+        factory=True,
+        workers=workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -68,18 +93,25 @@ def serve(
         str | None, typer.Option(metavar="ADDRESS", help="Listen address (WARROOM_HOST).")
     ] = None,
     port: PortOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(metavar="N", min=1, max=256,
+                     help="Server processes (WARROOM_WORKERS; default one per CPU core)."),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Run the TAXII 2.1 server and the REST API of this instance."""
     settings = load_settings(database_url)
     settings = settings.model_copy(
-        update={"host": settings.host if host is None else host, "port": port or settings.port}
+        update={"host": settings.host if host is None else host, "port": port or settings.port,
+                "workers": workers or settings.workers}
     )
     if not settings.host.strip():
         raise ValueError("--host: give an address to listen on, e.g. 127.0.0.1 or 0.0.0.0")
     store = open_store(settings)
     check_listen(settings.host, settings.port)
-    say(f"warroom on http://{settings.host}:{settings.port} (TAXII: /taxii2/, API docs: /api/docs)")
+    say(f"warroom on http://{settings.host}:{settings.port} (TAXII: /taxii2/, API docs: /api/docs;"
+        f" {worker_count(settings)} worker process(es))")
     _run(settings, store)
 
 
@@ -198,6 +230,6 @@ def demo(
     say(f"  API docs: {base}/api/docs")
     if serve_after:
         say(f"warroom demo on {base}")
-        _run(settings, store)
+        _run(settings.model_copy(update={"workers": 1}), store)  # one process is plenty here
     else:
         result(f"demo exchange ready in {shown(settings.database_url)}")
