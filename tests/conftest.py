@@ -29,7 +29,8 @@ def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, instance_name="warroom-test")
+    # no per-key rate limit: tests send as fast as they can (tests of the limit set their own)
+    return Settings(database_url=database_url, instance_name="warroom-test", rate_limit=0)
 
 
 @pytest.fixture

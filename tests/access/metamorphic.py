@@ -124,7 +124,8 @@ class World:
 
 def open_world(tmp: Path, label: str) -> World:
     url = fresh_database_url(tmp, label)
-    settings = Settings(database_url=url, instance_name="oracle", max_page_size=1000)
+    settings = Settings(database_url=url, instance_name="oracle", max_page_size=1000,
+                        rate_limit=0)  # the oracle sends as fast as it can
     store = Store.open(url)
     app = create_app(settings, store)
     client = InProcessClient(app)

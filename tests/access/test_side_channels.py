@@ -364,3 +364,24 @@ def test_10_domain_watch_shares_only_its_own_organisations_assets(
                 str(report))
     assert local.exit_code == 0, local.output
     assert {a["domain"] for a in json.loads(report.read_text())} == {"janedoe2026.net"}
+
+
+def test_one_key_over_its_rate_gets_429_and_others_do_not(
+    settings: Settings, store: Store, scenario: Scenario
+) -> None:
+    """Back-pressure (issue 16): a key that asks too much gets 429 with Retry-After; another
+    key is served meanwhile; the first is served again once its bucket refills."""
+    from warroom.api.throttle import KeyRateLimiter
+
+    now = [0.0]
+    app = create_app(settings, store)
+    app.state.key_limiter = KeyRateLimiter(rate=10, burst=5, clock=lambda: now[0])
+    greedy, other = scenario.add_org("Greedy"), scenario.add_org("Other")
+    with TestClient(app) as client:
+        answers = [client.get("/api/v1/me", headers=auth(greedy)) for _ in range(8)]
+        assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
+        assert answers[-1].headers["Retry-After"] == "1"
+        assert client.get("/api/v1/me", headers=auth(other)).status_code == 200
+        now[0] += 0.5  # five tokens back at 10 a second
+        assert [client.get("/api/v1/me", headers=auth(greedy)).status_code
+                for _ in range(6)] == [200] * 5 + [429]

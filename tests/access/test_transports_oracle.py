@@ -92,7 +92,8 @@ class Exchanges:
     def _open(self) -> Exchange:
         self._opened += 1
         url = fresh_database_url(self._tmp.mktemp("oracle"), f"oracle_{WORKER}_{self._opened}")
-        settings = Settings(database_url=url, instance_name="oracle", max_page_size=1000)
+        settings = Settings(database_url=url, instance_name="oracle", max_page_size=1000,
+                            rate_limit=0)  # the oracle sends as fast as it can
         store = Store.open(url)
         app = create_app(settings, store)
         ex = Exchange(store, app.state.exchange, InProcessClient(app))

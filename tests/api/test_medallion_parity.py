@@ -49,7 +49,8 @@ SCO_VERSION = "<date added>"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, instance_name="warroom-test", max_page_size=PAGE)
+    return Settings(database_url=database_url, instance_name="warroom-test", max_page_size=PAGE,
+                    rate_limit=0)
 
 
 @dataclass

@@ -69,7 +69,7 @@ def fuzz(
     other = scenario.add_org("Other")
     group = store.directory.create_group("Fuzz Group", member.org.id)
     store.directory.add_member(group.id, other.org.id)
-    app = create_app(Settings(database_url=url, max_content_length=200_000), store)
+    app = create_app(Settings(database_url=url, max_content_length=200_000, rate_limit=0), store)
     shared = [indicator(i, seed="fuzz") for i in range(20)]
     exchange = app.state.exchange
     principal = store.directory.principal_for_user(member.principal.user_id)  # with its group

@@ -44,7 +44,8 @@ PAGE = 3  # the server's max_page_size in this module
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, instance_name="warroom-test", max_page_size=PAGE)
+    return Settings(database_url=database_url, instance_name="warroom-test", max_page_size=PAGE,
+                    rate_limit=0)
 
 
 @pytest.fixture

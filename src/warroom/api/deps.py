@@ -19,6 +19,7 @@ from warroom.services.audit import AuditService
 from warroom.services.directory import DirectoryService
 from warroom.services.exchange import ExchangeService
 from warroom.settings import Settings
+from warroom.storage.state import start_request_epoch
 from warroom.storage.store import Store
 
 
@@ -72,13 +73,16 @@ def authenticate(store: Store, authorization: str | None) -> Principal:
     return principal
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """The caller, authenticated; an address with too many recent failures, or a key over its
     request rate, is refused (429 with Retry-After)."""
     store: Store = request.app.state.store
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
     limiter.check(client)
+    # the directory's change counter, read once: every cached answer of this request (the
+    # key's principal, groups, audiences) is checked against it
+    start_request_epoch(store.directory.epoch())
     try:
         principal = authenticate(store, request.headers.get("authorization"))
     except Unauthorized:

@@ -26,6 +26,7 @@ from warroom.errors import Conflict, InvalidInput, NotFound
 from warroom.model.orgs import Org, Principal, Role, SharingGroup, identity_id_for
 from warroom.model.stix import now_micros
 from warroom.storage import schema as s
+from warroom.storage import state
 from warroom.storage.engine import read_engine
 
 KEY_PREFIX = "wr"
@@ -68,7 +69,6 @@ def _clean_name(value: str, what: str) -> str:
     return value
 
 
-_EPOCH_SQL = "SELECT epoch FROM directory_state WHERE id = 1"
 CACHED_KEYS = 20_000  # principals kept per process (the cache is emptied when it is full)
 
 
@@ -91,17 +91,17 @@ class Directory:
     # the change counter -------------------------------------------------------------
     @staticmethod
     def _epoch(conn: Connection) -> int:
-        # plain SQL: this runs on every request, and a Core statement costs more than the read
-        return int(conn.exec_driver_sql(_EPOCH_SQL).scalar() or 0)
+        return state.read_epoch(conn)
 
     @staticmethod
     def _changed(conn: Connection) -> None:
         """Bump the change counter (inside the change's transaction)."""
-        conn.execute(
-            update(s.directory_state)
-            .where(s.directory_state.c.id == 1)
-            .values(epoch=s.directory_state.c.epoch + 1)
-        )
+        state.bump(conn)
+
+    def epoch(self) -> int:
+        """The change counter as the database holds it now (read at the start of a request)."""
+        with self.reads.connect() as conn:
+            return int(conn.exec_driver_sql(state.EPOCH_SQL).scalar() or 0)
 
     # organisations ------------------------------------------------------------------
     def create_org(self, name: str, sector: str = "") -> Org:

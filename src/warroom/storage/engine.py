@@ -167,10 +167,10 @@ def _ping_idle_connections(engine: Engine) -> None:
 
 
 def read_engine(engine: Engine) -> Engine:
-    """The engine to read through: on PostgreSQL in autocommit (a read is one round trip, not
-    BEGIN, query, ROLLBACK); SQLite reads are local and keep the engine as it is."""
+    """The engine to read through, in autocommit: a read is one statement, not BEGIN, query,
+    ROLLBACK (on SQLite the explicit BEGIN of ``_tune_sqlite`` is skipped)."""
     if engine.dialect.name == "sqlite":
-        return engine
+        return engine.execution_options(warroom_read=True)
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -193,6 +193,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("warroom_read"):
+            return  # a read: each statement is its own transaction (no BEGIN round trip)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
 
 

@@ -119,7 +119,7 @@ def statement(shape: Shape) -> TextClause:
         sql = (
             "SELECT o.seq, o.stix_id, o.type, o.version_text, o.date_added, o.author_org_id, "
             f"o.tlp, {_body(shape)} AS body, o.audience_id, o.anonymous FROM objects o "
-            f"WHERE {condition} ORDER BY o.date_added LIMIT :limit"
+            f"WHERE {condition} ORDER BY o.seq LIMIT :limit"  # seq grows with date_added
         )
     elif shape.output == "seqs":
         sql = f"SELECT o.seq FROM objects o WHERE {condition}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -33,6 +33,7 @@ from warroom.model.stix import format_timestamp, parse_timestamp
 from warroom.model.tlp import TLP
 from warroom.policy import ReadFilter, StoredAudience
 from warroom.storage import schema as s
+from warroom.storage import state
 from warroom.storage.engine import read_engine
 from warroom.storage.object_sql import shape_and_params, statement
 from warroom.storage.object_writes import (
@@ -63,8 +64,9 @@ class ObjectQuery:
     author_org_ids: tuple[int, ...] = ()  # matches only authors the caller is shown
 
 
-@dataclass(frozen=True)
-class ObjectRow:
+class ObjectRow(NamedTuple):
+    """One stored row as a read returns it (a tuple: a page builds hundreds of them)."""
+
     seq: int
     stix_id: str
     type: str
@@ -128,20 +130,14 @@ _ROW_COLUMNS = (
 )
 
 
+_TLPS = tuple(TLP)  # by value: TLP(n) is a slower call per row
+
+
 def _object_row(r: Any) -> ObjectRow:
     """An ObjectRow from a result row of the object columns (in select order)."""
-    return ObjectRow(
-        r.seq,
-        r.stix_id,
-        r.type,
-        r.version_text,
-        r.date_added,
-        r.author_org_id,
-        TLP(r.tlp),
-        r.body,
-        r.audience_id,
-        bool(r.anonymous),
-    )
+    seq, stix_id, type_, version_text, date_added, author, tlp, body, audience, anonymous = r
+    return ObjectRow(seq, stix_id, type_, version_text, date_added, author, _TLPS[tlp], body,
+                     audience, bool(anonymous))
 
 
 def audience_key(recipients: Recipients, tlp: TLP) -> str:
@@ -163,11 +159,19 @@ class ObjectStore:
         self._write_lock = write_lock
         self._cache = _AudienceCache()
         self._cache_lock = threading.Lock()
+        self._audiences_epoch: int | None = None
 
     # audiences ----------------------------------------------------------------------
-    def _refresh_audiences(self) -> None:
-        """Load audiences stored since the cache last looked (rows are immutable)."""
+    def _refresh_audiences(self, force: bool = False) -> None:
+        """Load audiences stored since the cache last looked (rows are immutable). A new
+        audience bumps the directory's change counter, so while the counter is unchanged there
+        is nothing to load."""
         with self.reads.connect() as conn:
+            # ``force``: after a write, or asked for an id it does not know, look at the
+            # database itself, not the counter the request read when it started
+            epoch = state.read_epoch(conn, fresh=force)
+            if epoch == self._audiences_epoch and not force:
+                return
             newest = conn.execute(select(func.max(s.audiences.c.id))).scalar() or 0
             if newest > self._cache.max_id:
                 rows = conn.execute(
@@ -183,6 +187,7 @@ class ObjectStore:
                             )
                         )
                     self._cache.max_id = max(self._cache.max_id, newest)
+            self._audiences_epoch = epoch
 
     def audience_candidates(self, org_id: int, group_ids: Iterable[int]) -> list[StoredAudience]:
         """The audiences that name the community, ``org_id`` or one of ``group_ids``: a superset
@@ -197,7 +202,7 @@ class ObjectStore:
     def audience(self, audience_id: int) -> StoredAudience | None:
         found = self._cache.by_id.get(audience_id)
         if found is None:
-            self._refresh_audiences()
+            self._refresh_audiences(force=True)
             found = self._cache.by_id.get(audience_id)
         return found
 
@@ -219,6 +224,7 @@ class ObjectStore:
                     group_ids=_csv(recipients.group_ids),
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
+            state.bump(conn)  # every process's audience cache looks again
         return int(found)
 
     # reads --------------------------------------------------------------------------
@@ -302,7 +308,7 @@ class ObjectStore:
                         on_written(conn, outcomes)
             finally:
                 conn.info["immediate"] = False
-        self._refresh_audiences()
+        self._refresh_audiences(force=True)
         return outcomes
 
     def delete(self, rf: ReadFilter, stix_id: str, q: ObjectQuery) -> list[ObjectRow]:

@@ -73,7 +73,9 @@ class InProcessClient:
         while (job := await self._jobs.get()) is not None:
             coroutine, future = job
             try:
-                future.set_result(await coroutine)
+                # its own task, as a server gives each request: context variables a request
+                # sets end with it
+                future.set_result(await asyncio.create_task(coroutine))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 future.set_exception(exc)
 

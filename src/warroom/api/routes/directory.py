@@ -47,7 +47,7 @@ def _key(key: ApiKey) -> KeyOut:
 
 
 @router.get("/me", tags=["directory"], operation_id="me")
-def me(principal: PrincipalDep, directory: DirectoryDep) -> MeOut:
+async def me(principal: PrincipalDep, directory: DirectoryDep) -> MeOut:
     """The authenticated user, their organisation and the sharing groups it belongs to."""
     org, groups = directory.me(principal)
     return MeOut(
@@ -61,7 +61,7 @@ def me(principal: PrincipalDep, directory: DirectoryDep) -> MeOut:
 
 
 @router.get("/orgs", tags=["directory"], operation_id="list_orgs")
-def list_orgs(principal: PrincipalDep, directory: DirectoryDep) -> list[OrgOut]:
+async def list_orgs(principal: PrincipalDep, directory: DirectoryDep) -> list[OrgOut]:
     """The member directory (names and STIX identities), so members can address each other."""
     return [org_out(org) for org in directory.list_orgs(principal)]
 

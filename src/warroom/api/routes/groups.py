@@ -27,7 +27,9 @@ def group_out(view: GroupView) -> GroupOut:
 
 
 @router.get("/groups", operation_id="list_groups")
-def list_groups(principal: PrincipalDep, directory: DirectoryDep) -> list[GroupOut]:
+async def list_groups(
+    principal: PrincipalDep, directory: DirectoryDep
+) -> list[GroupOut]:
     """The sharing groups you belong to or own (all of them for instance admins)."""
     return [group_out(g) for g in directory.list_groups(principal)]
 
@@ -42,7 +44,9 @@ def create_group(body: GroupIn, principal: PrincipalDep, directory: DirectoryDep
 
 
 @router.get("/groups/{group_id}", operation_id="get_group")
-def get_group(group_id: IdPath, principal: PrincipalDep, directory: DirectoryDep) -> GroupOut:
+async def get_group(
+    group_id: IdPath, principal: PrincipalDep, directory: DirectoryDep
+) -> GroupOut:
     return group_out(directory.get_group(principal, group_id))
 
 

@@ -50,7 +50,7 @@ def describe(exchange: ExchangeService, principal: Principal, ref: CollectionRef
 @router.get(
     "/taxii2/{api_root}/collections/", operation_id="taxii_collections", summary="TAXII collections"
 )
-def collections(
+async def collections(
     api_root: str, principal: PrincipalDep, _root: ApiRootDep, _: AcceptDep, exchange: ExchangeDep
 ) -> Response:
     refs = policy.visible_collections(
@@ -64,7 +64,7 @@ def collections(
     operation_id="taxii_collection",
     summary="One TAXII collection",
 )
-def collection(
+async def collection(
     api_root: str,
     collection_id: str,
     principal: PrincipalDep,

@@ -33,7 +33,7 @@ KNOWN_PARAMS = {
 }
 
 
-def require_taxii_accept(request: Request) -> None:
+async def require_taxii_accept(request: Request) -> None:
     check_accept(request.headers.get("accept"))
 
 
@@ -60,73 +60,85 @@ def _split(value: str | None) -> tuple[str, ...]:
     return parts
 
 
-class Filters:
-    """The filter query parameters of a TAXII request, validated."""
-
-    def __init__(
-        self,
-        request: Request,
-        settings: SettingsDep,
-        added_after: Annotated[
-            str | None, Query(description="Only objects added after this timestamp.")
-        ] = None,
-        limit: Annotated[
-            str | None, Query(description="Largest number of items in the page.")
-        ] = None,
-        next: Annotated[
-            str | None, Query(description="Token from a previous page's 'next'.")
-        ] = None,  # noqa: A002
-        match_id: Annotated[
-            str | None, Query(alias="match[id]", description="Comma-separated ids (OR).")
-        ] = None,
-        match_type: Annotated[
-            str | None, Query(alias="match[type]", description="Comma-separated types (OR).")
-        ] = None,
-        match_version: Annotated[
-            str | None, Query(alias="match[version]", description="first, last, all or timestamps.")
-        ] = None,
-        match_spec_version: Annotated[
-            str | None,
-            Query(alias="match[spec_version]", description="Comma-separated spec versions."),
-        ] = None,
-    ) -> None:
-        self.given = frozenset(request.query_params)
-        unknown = self.given - KNOWN_PARAMS
-        if unknown:
-            raise InvalidInput(f"unsupported query parameter(s): {', '.join(sorted(unknown))}")
-        self.added_after: int | None = None
-        if added_after is not None:
-            if not TIMESTAMP_RE.match(added_after.strip()):
-                raise InvalidInput("added_after must be a timestamp like 2026-11-03T00:00:00.000Z")
+async def taxii_filters(
+    request: Request,
+    settings: SettingsDep,
+    added_after: Annotated[
+        str | None, Query(description="Only objects added after this timestamp.")
+    ] = None,
+    limit: Annotated[
+        str | None, Query(description="Largest number of items in the page.")
+    ] = None,
+    next: Annotated[
+        str | None, Query(description="Token from a previous page's 'next'.")
+    ] = None,  # noqa: A002
+    match_id: Annotated[
+        str | None, Query(alias="match[id]", description="Comma-separated ids (OR).")
+    ] = None,
+    match_type: Annotated[
+        str | None, Query(alias="match[type]", description="Comma-separated types (OR).")
+    ] = None,
+    match_version: Annotated[
+        str | None, Query(alias="match[version]", description="first, last, all or timestamps.")
+    ] = None,
+    match_spec_version: Annotated[
+        str | None,
+        Query(alias="match[spec_version]", description="Comma-separated spec versions."),
+    ] = None,
+) -> Filters:
+    """The filter parameters of a TAXII request, validated (inline: no thread hop)."""
+    filters = Filters()
+    filters.given = frozenset(request.query_params)
+    unknown = filters.given - KNOWN_PARAMS
+    if unknown:
+        raise InvalidInput(f"unsupported query parameter(s): {', '.join(sorted(unknown))}")
+    filters.added_after = None
+    if added_after is not None:
+        if not TIMESTAMP_RE.match(added_after.strip()):
+            raise InvalidInput("added_after must be a timestamp like 2026-11-03T00:00:00.000Z")
+        try:
+            filters.added_after = parse_timestamp(added_after)
+        except (ValueError, OverflowError):
+            raise InvalidInput("added_after is not a valid timestamp") from None
+    filters.limit = settings.max_page_size
+    if limit is not None:
+        if not limit.isdigit() or int(limit) < 1:
+            raise InvalidInput("limit must be a positive integer")
+        filters.limit = min(int(limit), settings.max_page_size)
+    filters.after = decode_next(next) if next is not None else None
+    filters.ids = _split(match_id)
+    filters.types = _split(match_type)
+    filters.spec_versions = _split(match_spec_version)
+    check_filter_values(filters.ids, filters.types, filters.spec_versions)
+    filters.versions = (
+        _split(match_version) if match_version is not None else ("last",)
+    )
+    for value in filters.versions:
+        if value not in VERSION_KEYWORDS:
+            if not TIMESTAMP_RE.match(value):
+                raise InvalidInput(
+                    f"match[version] value {value!r} is not first, last, all or a timestamp"
+                )
             try:
-                self.added_after = parse_timestamp(added_after)
+                parse_timestamp(value)
             except (ValueError, OverflowError):
-                raise InvalidInput("added_after is not a valid timestamp") from None
-        self.limit = settings.max_page_size
-        if limit is not None:
-            if not limit.isdigit() or int(limit) < 1:
-                raise InvalidInput("limit must be a positive integer")
-            self.limit = min(int(limit), settings.max_page_size)
-        self.after = decode_next(next) if next is not None else None
-        self.ids = _split(match_id)
-        self.types = _split(match_type)
-        self.spec_versions = _split(match_spec_version)
-        check_filter_values(self.ids, self.types, self.spec_versions)
-        self.versions: tuple[str, ...] = (
-            _split(match_version) if match_version is not None else ("last",)
-        )
-        for value in self.versions:
-            if value not in VERSION_KEYWORDS:
-                if not TIMESTAMP_RE.match(value):
-                    raise InvalidInput(
-                        f"match[version] value {value!r} is not first, last, all or a timestamp"
-                    )
-                try:
-                    parse_timestamp(value)
-                except (ValueError, OverflowError):
-                    raise InvalidInput(
-                        f"match[version] value {value!r} is not a valid timestamp"
-                    ) from None
+                raise InvalidInput(
+                    f"match[version] value {value!r} is not a valid timestamp"
+                ) from None
+    return filters
+
+
+class Filters:
+    """The filter query parameters of a TAXII request, validated by :func:`taxii_filters`."""
+
+    given: frozenset[str]
+    added_after: int | None
+    limit: int
+    after: int | None
+    ids: tuple[str, ...]
+    types: tuple[str, ...]
+    spec_versions: tuple[str, ...]
+    versions: tuple[str, ...]
 
     def query(
         self, *, object_id: str | None = None, versions: tuple[str, ...] | None = None
@@ -142,10 +154,10 @@ class Filters:
         )
 
 
-FiltersDep = Annotated[Filters, Depends()]
+FiltersDep = Annotated[Filters, Depends(taxii_filters)]
 
 
-def check_api_root(api_root: str) -> None:
+async def check_api_root(api_root: str) -> None:
     if api_root != API_ROOT:
         raise NotFound("API root not found")
 
@@ -153,7 +165,7 @@ def check_api_root(api_root: str) -> None:
 ApiRootDep = Annotated[None, Depends(check_api_root)]
 
 
-def resolve_collection(
+async def resolve_collection(
     exchange: ExchangeDep, principal: PrincipalDep, _root: ApiRootDep, collection_id: str
 ) -> CollectionRef:
     """The collection the caller named, or 404 when it does not exist *for the caller*."""

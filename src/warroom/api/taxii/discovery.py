@@ -13,7 +13,7 @@ router = APIRouter(tags=["taxii"])
 
 
 @router.get("/taxii2/", operation_id="taxii_discovery", summary="TAXII server discovery")
-def discovery(
+async def discovery(
     request: Request, principal: PrincipalDep, _: AcceptDep, settings: SettingsDep
 ) -> Response:
     root = str(request.url_for("api_root_information", api_root=API_ROOT))
@@ -29,7 +29,7 @@ def discovery(
 
 
 @router.get("/taxii2/{api_root}/", operation_id="taxii_api_root", summary="TAXII API root")
-def api_root_information(
+async def api_root_information(
     api_root: str, principal: PrincipalDep, _root: ApiRootDep, _: AcceptDep, settings: SettingsDep
 ) -> Response:
     return taxii_response(

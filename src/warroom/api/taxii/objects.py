@@ -59,7 +59,7 @@ def _object_id(object_id: str) -> str:
 
 
 @router.get(f"{COLLECTION}/manifest/", operation_id="taxii_manifest", summary="Object manifests")
-def manifest(
+async def manifest(
     api_root: str,
     collection_id: str,
     principal: PrincipalDep,
@@ -86,7 +86,7 @@ def manifest(
 
 
 @router.get(f"{COLLECTION}/objects/", operation_id="taxii_get_objects", summary="Get objects")
-def get_objects(
+async def get_objects(
     api_root: str,
     collection_id: str,
     principal: PrincipalDep,
@@ -134,7 +134,7 @@ async def add_objects(
 @router.get(
     f"{COLLECTION}/objects/{{object_id}}/", operation_id="taxii_get_object", summary="Get an object"
 )
-def get_object(
+async def get_object(
     api_root: str,
     collection_id: str,
     object_id: str,
@@ -190,7 +190,7 @@ def delete_object(
     operation_id="taxii_object_versions",
     summary="Versions of an object",
 )
-def object_versions(
+async def object_versions(
     api_root: str,
     collection_id: str,
     object_id: str,

@@ -17,7 +17,7 @@ router = APIRouter(tags=["taxii"])
     operation_id="taxii_status",
     summary="Status of a request",
 )
-def get_status(
+async def get_status(
     api_root: str,
     status_id: str,
     principal: PrincipalDep,
